@@ -1,0 +1,1 @@
+"""HTTP only: REST, OGC API Features, WFS and tiles."""

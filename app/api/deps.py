@@ -1,0 +1,51 @@
+"""Dependencies shared by the routers, named once."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Annotated, Generic, TypeVar
+
+from fastapi import Depends, Query, Request
+from pydantic import BaseModel
+from sqlalchemy.orm import Session
+
+T = TypeVar("T")
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    """Give the request one session whose transaction commits when the handler succeeds."""
+    with request.app.state.sessions() as session, session.begin():
+        yield session
+
+
+# "function" scope: the transaction commits before the response leaves, so a client that got
+# 201 can trust the write. Streaming answers need the session while they stream, hence the
+# request-scoped twin.
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+StreamSessionDep = Annotated[Session, Depends(get_session, scope="request")]
+
+
+@dataclass(frozen=True)
+class Paging:
+    limit: int
+    offset: int
+
+
+def paging(
+    limit: Annotated[int, Query(ge=1, le=1000, description="Items per page.")] = 100,
+    offset: Annotated[int, Query(ge=0, description="Items to skip.")] = 0,
+) -> Paging:
+    return Paging(limit, offset)
+
+
+PagingDep = Annotated[Paging, Depends(paging)]
+
+
+class Page(BaseModel, Generic[T]):
+    """The shape of every list the API answers."""
+
+    items: list[T]
+    total: int
+    limit: int
+    offset: int

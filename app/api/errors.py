@@ -1,0 +1,121 @@
+"""One table from domain errors to HTTP statuses, and one JSON shape for every REST error."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from app import errors
+from app.errors import DomainError, Problem
+
+log = logging.getLogger("incas.api")
+
+STATUS: dict[type[DomainError], int] = {
+    errors.NotFound: 404,
+    errors.ValidationFailed: 422,
+    errors.Conflict: 409,
+    errors.NotAuthenticated: 401,
+    errors.Forbidden: 403,
+    errors.PreconditionFailed: 412,
+    errors.PreconditionRequired: 428,
+    errors.TooManyAttempts: 429,
+    errors.LoadError: 422,
+}
+
+HTTP_CODES = {
+    400: "bad_request",
+    401: "not_authenticated",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    406: "not_acceptable",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "validation_failed",
+}
+
+
+def error_body(code: str, message: str, details: Sequence[Problem] = ()) -> dict:
+    """Return the one shape every REST error has."""
+    body: dict = {"code": code, "message": message}
+    if details:
+        body["details"] = [{"path": p.path, "message": p.message} for p in details]
+    return {"error": body}
+
+
+def json_path(loc: Sequence[str | int]) -> str:
+    """Turn a pydantic location into a JSON path: ("a", 2, "b") -> "a[2].b"."""
+    path = ""
+    for part in loc:
+        if isinstance(part, int):
+            path += f"[{part}]"
+        else:
+            path += ("." if path else "") + str(part)
+    return path
+
+
+def status_of(exc: DomainError) -> int:
+    for cls in type(exc).__mro__:
+        if cls in STATUS:
+            return STATUS[cls]
+    return 400
+
+
+def domain_error_response(exc: DomainError) -> JSONResponse:
+    """Answer a domain error with its status and the REST error shape."""
+    headers = {}
+    if isinstance(exc, errors.NotAuthenticated):
+        headers["WWW-Authenticate"] = 'Bearer, Basic realm="incas-census"'
+    if "retry_after" in exc.extra:
+        headers["Retry-After"] = str(exc.extra["retry_after"])
+    return JSONResponse(
+        error_body(exc.code, exc.message, exc.details), status_code=status_of(exc), headers=headers
+    )
+
+
+async def _domain(request: Request, exc: DomainError) -> JSONResponse:
+    log.info("%s %s -> %s %s", request.method, request.url.path, status_of(exc), exc.code)
+    return domain_error_response(exc)
+
+
+async def _request_validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+    problems = []
+    for err in exc.errors():
+        loc = list(err.get("loc", ()))
+        # The body is the document itself; query and path names are the parameter.
+        if loc and loc[0] in ("body", "query", "path", "header"):
+            loc = loc[1:]
+        problems.append(Problem(json_path(loc) or "$", err.get("msg", "invalid")))
+    n = len(problems)
+    return JSONResponse(
+        error_body(
+            "validation_failed", f"{n} problem{'s' if n != 1 else ''} in the request", problems
+        ),
+        status_code=422,
+    )
+
+
+async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    code = HTTP_CODES.get(exc.status_code, "error")
+    message = exc.detail if isinstance(exc.detail, str) else code
+    return JSONResponse(
+        error_body(code, message), status_code=exc.status_code, headers=exc.headers or None
+    )
+
+
+async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    log.exception("unhandled error on %s %s", request.method, request.url.path)
+    return JSONResponse(error_body("internal_error", "internal server error"), status_code=500)
+
+
+def install(app: FastAPI) -> None:
+    """Register the handlers on the app."""
+    app.add_exception_handler(DomainError, _domain)  # type: ignore[arg-type]
+    app.add_exception_handler(RequestValidationError, _request_validation)  # type: ignore[arg-type]
+    app.add_exception_handler(StarletteHTTPException, _http)  # type: ignore[arg-type]
+    app.add_exception_handler(Exception, _unexpected)

@@ -1,0 +1,1 @@
+"""The survey domain: waves, the questionnaire, validation, responses and revisions."""

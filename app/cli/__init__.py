@@ -1,0 +1,20 @@
+"""The `incas` command line."""
+
+from __future__ import annotations
+
+import typer
+
+from app.cli import comuni, serve, surveys
+
+app = typer.Typer(
+    help="incas-census: load comuni, open survey waves, issue tokens, serve the API.",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+)
+app.add_typer(comuni.app, name="comuni")
+app.add_typer(surveys.app, name="surveys")
+app.command("serve")(serve.serve)
+
+
+def main() -> None:
+    app()

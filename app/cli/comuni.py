@@ -1,0 +1,81 @@
+"""`incas comuni`: load boundary vintages."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from app.cli.common import StepProgress, console, out, progress_bar, work
+from app.geo.comuni_loader import Attributes, LoadResult, load_comuni, loaded_vintages
+from app.settings import ROOT
+
+app = typer.Typer(help="Comuni boundaries.", no_args_is_help=True)
+
+SHIPPED = ROOT / "data" / "istat_comuni"
+SHIPPED_VINTAGES = {2021: 7903, 2023: 7899}
+SHIPPED_ATTRIBUTES = SHIPPED / "comuni_2020_attributes.json"
+
+
+def _report(result: LoadResult) -> None:
+    out.print(
+        f"vintage {result.vintage}: {result.comuni} comuni loaded "
+        f"({result.layout} layout, source CRS {result.source_crs})"
+    )
+    if result.repaired:
+        out.print(
+            f"  repaired {len(result.repaired)} invalid geometries: {', '.join(result.repaired)}"
+        )
+    if result.removed:
+        out.print(f"  removed {result.removed} comuni no longer in the file")
+    if result.without_attributes:
+        out.print(
+            f"  {len(result.without_attributes)} comuni have no attributes (population null): "
+            + ", ".join(result.without_attributes)
+        )
+    if result.moved_province:
+        out.print(
+            f"  {len(result.moved_province)} comuni sit in another province than in the "
+            "attribute list; the boundary file wins: " + ", ".join(result.moved_province)
+        )
+
+
+def _load(path: Path, vintage: int, attributes: Path | None) -> None:
+    attrs = Attributes.read(attributes) if attributes else None
+    with work() as session, progress_bar() as bar:
+        result = load_comuni(session, path, vintage, attrs, StepProgress(bar, f"{vintage} "))
+    _report(result)
+
+
+@app.command("load")
+def load(
+    path: Path = typer.Argument(..., help="GeoPackage or shapefile (openpolis or ISTAT layout)."),
+    vintage: int = typer.Option(..., "--vintage", min=1990, max=2100, help="Boundary year."),
+    attributes: Path | None = typer.Option(
+        None, "--attributes", help="ISTAT list of comuni (JSON) with 2011 population."
+    ),
+) -> None:
+    """Load (or replace) one vintage of comuni boundaries."""
+    _load(path, vintage, attributes)
+
+
+@app.command("load-shipped")
+def load_shipped(
+    force: bool = typer.Option(False, "--force", help="Reload even if already loaded."),
+) -> None:
+    """Load the vintages shipped in data/istat_comuni/ that are not loaded yet."""
+    with work() as session:
+        present = loaded_vintages(session)
+    for vintage, expected in SHIPPED_VINTAGES.items():
+        if not force and present.get(vintage) == expected:
+            console.print(f"vintage {vintage}: already loaded ({expected} comuni)")
+            continue
+        _load(SHIPPED / f"comuni_{vintage}.gpkg", vintage, SHIPPED_ATTRIBUTES)
+
+
+@app.command("vintages")
+def vintages() -> None:
+    """List the loaded vintages."""
+    with work() as session:
+        for vintage, n in loaded_vintages(session).items():
+            out.print(f"{vintage}\t{n}")

@@ -1,0 +1,1 @@
+"""Spatial work: comuni, indicators, hot spots, clusters, case areas and map layers."""

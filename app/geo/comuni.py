@@ -1,0 +1,134 @@
+"""Look up comuni: by code, by name, by place."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from sqlalchemy import Select, case, func, or_, select
+from sqlalchemy.orm import Session
+
+from app.errors import NotFound
+from app.geo.istat import fold
+from app.geo.models import Comune, ComuniVintage
+
+# The attributes every answer about a comune carries, in this order.
+FIELDS = (
+    Comune.code, Comune.name, Comune.vintage, Comune.province_code, Comune.province_name,
+    Comune.province_acronym, Comune.region_code, Comune.region_name, Comune.ripartizione_code,
+    Comune.ripartizione, Comune.population_2011, Comune.area_km2,
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class ComuniFilter:
+    """What a caller may narrow a list of comuni by."""
+
+    vintage: int
+    region: str | None = None
+    province: str | None = None
+    q: str | None = None
+
+
+def resolve_vintage(session: Session, vintage: int | None) -> int:
+    """Return `vintage` if it is loaded, or the newest loaded one when it is None."""
+    if vintage is None:
+        newest = session.scalar(select(func.max(ComuniVintage.vintage)))
+        if newest is None:
+            raise NotFound("no comuni are loaded yet (run: incas comuni load-shipped)")
+        return newest
+    if session.get(ComuniVintage, vintage) is None:
+        raise NotFound(f"vintage {vintage} is not loaded", vintage=vintage)
+    return vintage
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _filtered(stmt: Select, flt: ComuniFilter) -> Select:
+    stmt = stmt.where(Comune.vintage == flt.vintage)
+    if flt.region:
+        region = flt.region.strip()
+        stmt = stmt.where(
+            Comune.region_code == region.zfill(2)
+            if region.isdigit()
+            else func.lower(Comune.region_name) == region.lower()
+        )
+    if flt.province:
+        province = flt.province.strip()
+        stmt = stmt.where(
+            Comune.province_code == province.zfill(3)
+            if province.isdigit()
+            else or_(
+                Comune.province_acronym == province.upper(),
+                func.lower(Comune.province_name) == province.lower(),
+            )
+        )
+    if flt.q:
+        stmt = stmt.where(
+            Comune.name_folded.like("%" + _escape_like(fold(flt.q.strip())) + "%", escape="\\")
+        )
+    return stmt
+
+
+def list_comuni(
+    session: Session, flt: ComuniFilter, limit: int, offset: int
+) -> tuple[list[dict], int]:
+    """Return one page of comuni matching the filter, and how many match in all."""
+    total = session.scalar(_filtered(select(func.count()).select_from(Comune), flt)) or 0
+    stmt = _filtered(select(*FIELDS), flt)
+    if flt.q:
+        # Exact names first, then names that start with the query, then the rest.
+        folded = fold(flt.q.strip())
+        rank = case(
+            (Comune.name_folded == folded, 0),
+            (Comune.name_folded.startswith(folded, autoescape=True), 1),
+            else_=2,
+        )
+        stmt = stmt.order_by(rank, Comune.name, Comune.code)
+    else:
+        stmt = stmt.order_by(Comune.code)
+    rows = session.execute(stmt.limit(limit).offset(offset)).mappings().all()
+    return [dict(r) for r in rows], total
+
+
+def get_comune(session: Session, vintage: int, code: str) -> dict:
+    """Return one comune's attributes, or raise NotFound naming the code."""
+    row = (
+        session.execute(select(*FIELDS).where(Comune.vintage == vintage, Comune.code == code))
+        .mappings()
+        .first()
+    )
+    if row is None:
+        raise NotFound(f"comune {code} does not exist in vintage {vintage}", code=code)
+    return dict(row)
+
+
+def get_comune_feature(session: Session, vintage: int, code: str) -> dict:
+    """Return one comune as a GeoJSON Feature, its geometry written by PostGIS."""
+    props = get_comune(session, vintage, code)
+    geometry = session.scalar(
+        select(func.ST_AsGeoJSON(Comune.geom, 6)).where(
+            Comune.vintage == vintage, Comune.code == code
+        )
+    )
+    return {"type": "Feature", "id": code, "geometry": json.loads(geometry), "properties": props}
+
+
+def comune_at(session: Session, vintage: int, lon: float, lat: float) -> dict:
+    """Return the comune whose boundary contains the point, or raise NotFound."""
+    point = func.ST_SetSRID(func.ST_MakePoint(lon, lat), 4326)
+    row = (
+        session.execute(
+            select(*FIELDS)
+            .where(Comune.vintage == vintage, func.ST_Intersects(Comune.geom, point))
+            .order_by(Comune.code)
+            .limit(1)
+        )
+        .mappings()
+        .first()
+    )
+    if row is None:
+        raise NotFound(f"no comune of vintage {vintage} contains lon {lon}, lat {lat}")
+    return dict(row)

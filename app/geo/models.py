@@ -1,0 +1,65 @@
+"""Tables of the reference geography."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from geoalchemy2 import Geometry, WKBElement
+from sqlalchemy import (
+    BigInteger,
+    DateTime,
+    Float,
+    ForeignKey,
+    Identity,
+    Integer,
+    SmallInteger,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.db import Base
+
+
+class ComuniVintage(Base):
+    """One loaded boundary vintage, with where it came from."""
+
+    __tablename__ = "comuni_vintages"
+
+    vintage: Mapped[int] = mapped_column(SmallInteger, primary_key=True, autoincrement=False)
+    source: Mapped[str] = mapped_column(Text)
+    layout: Mapped[str] = mapped_column(Text)
+    comuni: Mapped[int] = mapped_column(Integer)
+    repaired: Mapped[int] = mapped_column(Integer)
+    without_attributes: Mapped[int] = mapped_column(Integer)
+    loaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class Comune(Base):
+    """A comune as it was in one boundary vintage."""
+
+    __tablename__ = "comuni"
+    __table_args__ = (UniqueConstraint("vintage", "code"),)
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    vintage: Mapped[int] = mapped_column(
+        SmallInteger, ForeignKey("comuni_vintages.vintage", ondelete="CASCADE"), index=True
+    )
+    code: Mapped[str] = mapped_column(String(6))
+    name: Mapped[str] = mapped_column(Text)
+    # Lower case without accents, so that "forli" finds "Forlì".
+    name_folded: Mapped[str] = mapped_column(Text)
+    province_code: Mapped[str] = mapped_column(String(3))
+    province_name: Mapped[str] = mapped_column(Text)
+    province_acronym: Mapped[str | None] = mapped_column(String(2))
+    region_code: Mapped[str] = mapped_column(String(2))
+    region_name: Mapped[str] = mapped_column(Text)
+    ripartizione_code: Mapped[int] = mapped_column(SmallInteger)
+    ripartizione: Mapped[str] = mapped_column(Text)
+    population_2011: Mapped[int | None] = mapped_column(Integer)
+    area_km2: Mapped[float] = mapped_column(Float)
+    geom: Mapped[WKBElement] = mapped_column(
+        Geometry("MULTIPOLYGON", srid=4326, spatial_index=True)
+    )

@@ -1,0 +1,35 @@
+"""Assemble the app: lifespan, routers, middleware and exception handlers."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from app import __version__
+from app.api import comuni, errors, health, surveys
+from app.db import make_engine, session_factory
+
+
+def create_app(database_url: str | None = None) -> FastAPI:
+    """Build the application; `database_url` overrides the settings (tests use it)."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = make_engine(database_url)
+        app.state.engine = engine
+        app.state.sessions = session_factory(engine)
+        yield
+        engine.dispose()
+
+    app = FastAPI(
+        title="incas-census",
+        version=__version__,
+        summary="National census of where foreign agri-food workers live.",
+        lifespan=lifespan,
+    )
+    errors.install(app)
+    for module in (health, comuni, surveys):
+        app.include_router(module.router)
+    return app

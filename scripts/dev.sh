@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# The steps behind `make run`, `make test` and `make stop`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+VENV=.venv
+PY=${PYTHON:-python3}
+
+step() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+
+system_deps() {
+  step "OS packages ($1)"
+  scripts/install-system-deps.sh "$1"
+}
+
+venv() {
+  # Reinstall only when the project's dependencies change.
+  local stamp=$VENV/.installed
+  if [ ! -x $VENV/bin/python ]; then
+    step "creating $VENV"
+    $PY -m venv $VENV
+  fi
+  if [ ! -f $stamp ] || [ pyproject.toml -nt $stamp ] || [ constraints.txt -nt $stamp ]; then
+    step "installing the project into $VENV"
+    $VENV/bin/python -m pip install -q --upgrade pip
+    $VENV/bin/python -m pip install -q -c constraints.txt -e '.[dev]'
+    touch $stamp
+  fi
+}
+
+database() {
+  if [ -n "${DATABASE_URL:-}" ]; then
+    step "using DATABASE_URL (${DATABASE_URL%%://*}://…@${DATABASE_URL#*@})"
+  else
+    step "embedded PostGIS cluster"
+    DATABASE_URL=$($VENV/bin/python scripts/embedded_pg.py start)
+    export DATABASE_URL
+  fi
+}
+
+migrate_and_load() {
+  step "migrations"
+  $VENV/bin/alembic upgrade head
+  step "comuni reference data"
+  $VENV/bin/incas comuni load-shipped
+}
+
+case "${1:-}" in
+  run)
+    system_deps run
+    venv
+    database
+    migrate_and_load
+    step "serving on http://127.0.0.1:${PORT:-8000} (docs at /docs)"
+    exec $VENV/bin/incas serve --host 127.0.0.1 --port "${PORT:-8000}"
+    ;;
+  test)
+    system_deps test
+    venv
+    database
+    step "test suite (throwaway database on the same server)"
+    # The suite creates and drops its own uniquely named database.
+    exec $VENV/bin/python -m pytest "${@:2}"
+    ;;
+  stop)
+    if [ -x $VENV/bin/python ]; then
+      $VENV/bin/python scripts/embedded_pg.py stop
+    else
+      $PY scripts/embedded_pg.py stop
+    fi
+    ;;
+  *)
+    echo "usage: scripts/dev.sh run|test|stop" >&2
+    exit 2
+    ;;
+esac
