@@ -360,4 +360,4 @@ def load_comuni(
 def loaded_vintages(session: Session) -> dict[int, int]:
     """Return {vintage: number of comuni} for every loaded vintage."""
     rows = session.execute(text("select vintage, comuni from comuni_vintages order by vintage"))
-    return dict(rows.tuples().all())
+    return dict(rows.all())
