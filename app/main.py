@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
 from app import __version__
 from app.api import comuni, errors, health, surveys
+from app.api.auth import optional_principal
 from app.db import make_engine, session_factory
 
 
@@ -24,6 +25,9 @@ def create_app(database_url: str | None = None) -> FastAPI:
         engine.dispose()
 
     app = FastAPI(
+        # A credential that is presented must be valid, on every door: a stale token answers
+        # 401 instead of silently falling back to the public view.
+        dependencies=[Depends(optional_principal)],
         title="incas-census",
         version=__version__,
         summary="National census of where foreign agri-food workers live.",

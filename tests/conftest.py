@@ -129,6 +129,8 @@ def client(app, session: Session) -> Iterator[TestClient]:
             yield c
     finally:
         app.dependency_overrides.clear()
+        if hasattr(app.state, "auth_limiter"):
+            app.state.auth_limiter.reset()
 
 
 @pytest.fixture

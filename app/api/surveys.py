@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from app.api.auth import AdminDep
 from app.api.deps import Page, PagingDep, SessionDep
 from app.census import surveys
-from app.census.surveys import SurveyOut
+from app.census.surveys import SurveyIn, SurveyOut
 
 router = APIRouter(prefix="/api/v1/surveys", tags=["surveys"])
 
@@ -22,3 +23,8 @@ def list_surveys(session: SessionDep, page: PagingDep):
 @router.get("/{code}", response_model=SurveyOut, summary="One survey wave")
 def get_survey(session: SessionDep, code: str):
     return SurveyOut.of(surveys.get_survey(session, code))
+
+
+@router.post("", response_model=SurveyOut, status_code=201, summary="Open a survey wave (admin)")
+def create_survey(session: SessionDep, _: AdminDep, data: SurveyIn):
+    return SurveyOut.of(surveys.create_survey(session, data))

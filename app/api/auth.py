@@ -1,0 +1,126 @@
+"""Who is calling: Bearer or Basic credentials, roles, and a brake on guessing."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import threading
+import time
+from collections import defaultdict, deque
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.orm import Session
+
+from app.api.deps import SessionDep
+from app.census.tokens import Principal, authenticate
+from app.errors import Forbidden, NotAuthenticated, TooManyAttempts
+from app.settings import auth_settings
+
+
+class FailureLimiter:
+    """Count failed authentications per client address, and refuse a burst of them."""
+
+    def __init__(self, allowed: int, window: float) -> None:
+        self.allowed, self.window = allowed, window
+        self._failures: dict[str, deque[float]] = defaultdict(deque)
+        self._lock = threading.Lock()
+
+    def _recent(self, client: str, now: float) -> deque[float]:
+        failures = self._failures[client]
+        while failures and failures[0] <= now - self.window:
+            failures.popleft()
+        return failures
+
+    def check(self, client: str) -> None:
+        """Raise TooManyAttempts while this client is over its budget of failures."""
+        now = time.monotonic()
+        with self._lock:
+            failures = self._recent(client, now)
+            if len(failures) >= self.allowed:
+                retry = int(failures[0] + self.window - now) + 1
+                raise TooManyAttempts(
+                    "too many failed authentications; slow down", retry_after=retry
+                )
+
+    def fail(self, client: str) -> None:
+        with self._lock:
+            self._recent(client, time.monotonic()).append(time.monotonic())
+
+    def reset(self) -> None:
+        with self._lock:
+            self._failures.clear()
+
+
+def limiter_for(request: Request) -> FailureLimiter:
+    state = request.app.state
+    if not hasattr(state, "auth_limiter"):
+        settings = auth_settings()
+        state.auth_limiter = FailureLimiter(
+            settings.auth_failures_allowed, settings.auth_failure_window_seconds
+        )
+    return state.auth_limiter
+
+
+def credential(request: Request) -> str | None:
+    """Return the token a request carries, as Bearer or as the Basic password."""
+    header = request.headers.get("authorization")
+    if not header:
+        return None
+    scheme, _, value = header.partition(" ")
+    scheme = scheme.lower()
+    if scheme == "bearer":
+        return value.strip()
+    if scheme == "basic":
+        try:
+            decoded = base64.b64decode(value.strip(), validate=True).decode()
+        except (binascii.Error, UnicodeDecodeError):
+            return ""
+        # QGIS speaks Basic: any user name, the token as the password.
+        return decoded.partition(":")[2]
+    return ""
+
+
+def principal_of(request: Request, session: Session) -> Principal | None:
+    """Return the caller, None for anonymous; a bad credential answers 401 (or 429)."""
+    secret = credential(request)
+    if secret is None:
+        return None
+    client = request.client.host if request.client else "unknown"
+    limiter = limiter_for(request)
+    limiter.check(client)
+    principal = authenticate(session, secret) if secret else None
+    if principal is None:
+        limiter.fail(client)
+        raise NotAuthenticated("invalid, expired or revoked token")
+    return principal
+
+
+def optional_principal(request: Request, session: SessionDep) -> Principal | None:
+    return principal_of(request, session)
+
+
+def required_principal(
+    principal: Annotated[Principal | None, Depends(optional_principal)],
+) -> Principal:
+    if principal is None:
+        raise NotAuthenticated("this needs a token: Authorization: Bearer <token>")
+    return principal
+
+
+def analyst(principal: Annotated[Principal, Depends(required_principal)]) -> Principal:
+    if not principal.is_analyst:
+        raise Forbidden("analysts only")
+    return principal
+
+
+def admin(principal: Annotated[Principal, Depends(required_principal)]) -> Principal:
+    if not principal.is_admin:
+        raise Forbidden("admins only")
+    return principal
+
+
+MaybePrincipal = Annotated[Principal | None, Depends(optional_principal)]
+CallerDep = Annotated[Principal, Depends(required_principal)]
+AnalystDep = Annotated[Principal, Depends(analyst)]
+AdminDep = Annotated[Principal, Depends(admin)]

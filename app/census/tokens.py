@@ -1,0 +1,210 @@
+"""Credentials: issue, check, list and revoke tokens. Secrets are never stored, only hashes."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import func, insert, or_, select, update
+from sqlalchemy.orm import Session
+
+from app.census.models import Survey, Token
+from app.errors import NotFound, Problem, ValidationFailed
+from app.geo.models import Comune
+
+ROLES = ("admin", "analyst", "respondent")
+SECRET_PREFIX = "incas_"
+DEFAULT_LIFETIME = timedelta(days=365)
+# Respondents may correct answers for a while after the wave closes.
+RESPONDENT_GRACE = timedelta(days=180)
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling, as far as the domain needs to know."""
+
+    token_id: int
+    role: str
+    label: str
+    comuni: frozenset[str]
+    survey_id: int | None
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+    @property
+    def is_analyst(self) -> bool:
+        """Analysts and admins see every response (admins also see personal data)."""
+        return self.role in ("analyst", "admin")
+
+    def speaks_for(self, comune_code: str, survey_id: int) -> bool:
+        """Say whether this respondent may read and write this comune's response."""
+        return (
+            self.role == "respondent"
+            and comune_code in self.comuni
+            and (self.survey_id is None or self.survey_id == survey_id)
+        )
+
+    @property
+    def display(self) -> str:
+        return f"{self.role}:{self.label}" if self.label else f"{self.role}#{self.token_id}"
+
+
+def hash_secret(secret: str) -> str:
+    # The secrets carry 256 random bits, so a fast hash is enough: there is nothing to guess.
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def new_secret() -> str:
+    return SECRET_PREFIX + secrets.token_urlsafe(32)
+
+
+def _check_comuni(session: Session, codes: Iterable[str]) -> None:
+    codes = sorted(set(codes))
+    problems = [Problem("comuni", f"{c} is not a 6-digit code") for c in codes if not _code_ok(c)]
+    if problems:
+        raise ValidationFailed(problems, "bad comune codes")
+    known = set(session.scalars(select(Comune.code).where(Comune.code.in_(codes)).distinct()))
+    unknown = [c for c in codes if c not in known]
+    if unknown:
+        raise ValidationFailed(
+            [Problem("comuni", f"{c} is not a comune of any loaded vintage") for c in unknown],
+            "unknown comuni",
+        )
+
+
+def _code_ok(code: str) -> bool:
+    return len(code) == 6 and code.isdigit()
+
+
+def create_token(
+    session: Session,
+    role: str,
+    comuni: Iterable[str] = (),
+    label: str = "",
+    expires_at: datetime | None = None,
+    survey: Survey | None = None,
+) -> tuple[Token, str]:
+    """Issue one token; return it with its secret, which is not kept anywhere."""
+    comuni = sorted(set(comuni))
+    if role not in ROLES:
+        raise ValidationFailed(
+            [Problem("role", f"must be one of {', '.join(ROLES)}")], "cannot issue this token"
+        )
+    if role == "respondent" and not comuni:
+        raise ValidationFailed(
+            [Problem("comuni", "a respondent token needs at least one comune")],
+            "cannot issue this token",
+        )
+    if role != "respondent" and comuni:
+        raise ValidationFailed(
+            [Problem("comuni", f"an {role} token is not bound to comuni")],
+            "cannot issue this token",
+        )
+    _check_comuni(session, comuni)
+    now = datetime.now(UTC)
+    expires_at = expires_at or now + DEFAULT_LIFETIME
+    if expires_at <= now:
+        raise ValidationFailed(
+            [Problem("expires", "must be in the future")], "cannot issue this token"
+        )
+    secret = new_secret()
+    token = Token(
+        token_hash=hash_secret(secret),
+        prefix=secret[: len(SECRET_PREFIX) + 6],
+        role=role,
+        label=label,
+        comuni=comuni,
+        survey_id=survey.id if survey else None,
+        expires_at=expires_at,
+    )
+    session.add(token)
+    session.flush()
+    return token, secret
+
+
+def authenticate(session: Session, secret: str) -> Principal | None:
+    """Return the principal of a valid, unexpired, unrevoked token, or None."""
+    if not secret.startswith(SECRET_PREFIX) or len(secret) > 200:
+        return None
+    token = session.scalar(
+        select(Token).where(
+            Token.token_hash == hash_secret(secret),
+            Token.revoked_at.is_(None),
+            Token.expires_at > func.now(),
+        )
+    )
+    if token is None:
+        return None
+    return Principal(token.id, token.role, token.label, frozenset(token.comuni), token.survey_id)
+
+
+def list_tokens(session: Session, include_inactive: bool = False) -> list[Token]:
+    """Return the tokens, newest first; only active ones unless asked."""
+    stmt = select(Token).order_by(Token.id.desc())
+    if not include_inactive:
+        stmt = stmt.where(Token.revoked_at.is_(None), Token.expires_at > func.now())
+    return list(session.scalars(stmt))
+
+
+def revoke_token(session: Session, ident: str) -> int:
+    """Revoke the token with this id or secret prefix; return how many were revoked."""
+    match = Token.prefix == ident
+    if ident.isdigit():
+        match = or_(match, Token.id == int(ident))
+    n = session.execute(
+        update(Token).where(match, Token.revoked_at.is_(None)).values(revoked_at=func.now())
+    ).rowcount
+    if n == 0:
+        raise NotFound(f"no active token matches {ident}")
+    return n
+
+
+@dataclass(frozen=True)
+class Credential:
+    """A respondent's secret, to be mailed to the comune."""
+
+    comune_code: str
+    comune_name: str
+    province: str | None
+    token: str
+    expires_at: datetime
+
+
+def issue_respondents(
+    session: Session,
+    survey: Survey,
+    progress: Callable[[int, int], None] | None = None,
+) -> list[Credential]:
+    """Issue one respondent token per comune of the wave's vintage; return the secrets."""
+    comuni = session.execute(
+        select(Comune.code, Comune.name, Comune.province_acronym)
+        .where(Comune.vintage == survey.vintage)
+        .order_by(Comune.code)
+    ).all()
+    # Usable for corrections after the wave closes, and never issued already expired.
+    expires_at = max(survey.closes_at + RESPONDENT_GRACE, datetime.now(UTC) + timedelta(days=30))
+    rows, credentials = [], []
+    for code, name, province in comuni:
+        secret = new_secret()
+        rows.append(
+            {
+                "token_hash": hash_secret(secret),
+                "prefix": secret[: len(SECRET_PREFIX) + 6],
+                "role": "respondent",
+                "label": f"{survey.code} {code}",
+                "comuni": [code],
+                "survey_id": survey.id,
+                "expires_at": expires_at,
+            }
+        )
+        credentials.append(Credential(code, name, province, secret, expires_at))
+    for start in range(0, len(rows), 1000):
+        session.execute(insert(Token), rows[start : start + 1000])
+        if progress:
+            progress(min(start + 1000, len(rows)), len(rows))
+    return credentials
