@@ -65,6 +65,10 @@ class TooManyAttempts(DomainError):
     code = "too_many_attempts"
 
 
+class PayloadTooLarge(DomainError):
+    code = "payload_too_large"
+
+
 class LoadError(DomainError):
     """A reference file cannot be loaded; the message names what is wrong."""
 

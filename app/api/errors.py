@@ -24,6 +24,7 @@ STATUS: dict[type[DomainError], int] = {
     errors.PreconditionFailed: 412,
     errors.PreconditionRequired: 428,
     errors.TooManyAttempts: 429,
+    errors.PayloadTooLarge: 413,
     errors.LoadError: 422,
 }
 
@@ -40,9 +41,9 @@ HTTP_CODES = {
 }
 
 
-def error_body(code: str, message: str, details: Sequence[Problem] = ()) -> dict:
+def error_body(code: str, message: str, details: Sequence[Problem] = (), **extra) -> dict:
     """Return the one shape every REST error has."""
-    body: dict = {"code": code, "message": message}
+    body: dict = {"code": code, "message": message, **extra}
     if details:
         body["details"] = [{"path": p.path, "message": p.message} for p in details]
     return {"error": body}
@@ -73,8 +74,12 @@ def domain_error_response(exc: DomainError) -> JSONResponse:
         headers["WWW-Authenticate"] = 'Bearer, Basic realm="incas-census"'
     if "retry_after" in exc.extra:
         headers["Retry-After"] = str(exc.extra["retry_after"])
+    # Extra facts a client can act on travel with the error, e.g. where to PUT instead.
+    extra = {k: v for k, v in exc.extra.items() if k in ("pointer", "current_etag")}
     return JSONResponse(
-        error_body(exc.code, exc.message, exc.details), status_code=status_of(exc), headers=headers
+        error_body(exc.code, exc.message, exc.details, **extra),
+        status_code=status_of(exc),
+        headers=headers,
     )
 
 

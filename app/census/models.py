@@ -2,20 +2,27 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 
+from geoalchemy2 import Geometry, WKBElement
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     CheckConstraint,
     DateTime,
+    Float,
     ForeignKey,
     Identity,
+    Integer,
     SmallInteger,
     String,
     Text,
+    UniqueConstraint,
+    Uuid,
     func,
 )
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base
@@ -65,3 +72,118 @@ class Token(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class Response(Base):
+    """One comune's response to one wave, pointing at its current revision."""
+
+    __tablename__ = "responses"
+    __table_args__ = (
+        # These two constraints are what make concurrent retries safe: see census/responses.py.
+        UniqueConstraint("survey_id", "comune_code"),
+        UniqueConstraint("survey_id", "submission_id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    survey_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("surveys.id", ondelete="CASCADE"))
+    comune_code: Mapped[str] = mapped_column(String(6))
+    # The submission that created the response: POST retries are recognised by it.
+    submission_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    revision: Mapped[int] = mapped_column(Integer)
+    etag: Mapped[str] = mapped_column(Text)
+    # The current revision, normalised for indicators and listings.
+    workers_present: Mapped[bool] = mapped_column(Boolean)
+    workers_stable: Mapped[int | None] = mapped_column(Integer)
+    workers_seasonal: Mapped[int | None] = mapped_column(Integer)
+    seasonal_months: Mapped[list[int]] = mapped_column(ARRAY(SmallInteger), default=list)
+    women_share: Mapped[float | None] = mapped_column(Float)
+    private_housing_share: Mapped[float | None] = mapped_column(Float)
+    quality_flags: Mapped[list[dict]] = mapped_column(JSONB, default=list)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class Revision(Base):
+    """A full document as it was written, with who wrote it and when. Never overwritten."""
+
+    __tablename__ = "revisions"
+    __table_args__ = (
+        UniqueConstraint("response_id", "revision"),
+        CheckConstraint("kind in ('create', 'update', 'erasure')", name="kind"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    response_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("responses.id", ondelete="CASCADE")
+    )
+    revision: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(16))
+    submission_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    document: Mapped[dict] = mapped_column(JSONB)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    quality_flags: Mapped[list[dict]] = mapped_column(JSONB, default=list)
+    token_id: Mapped[int | None] = mapped_column(BigInteger)
+    created_by: Mapped[str] = mapped_column(Text)
+    created_by_role: Mapped[str] = mapped_column(String(16))
+    # An admin wrote while the wave was closed (a correction or a late import).
+    outside_window: Mapped[bool] = mapped_column(Boolean, default=False)
+    # When the respondent block was blanked on request; the data itself is gone.
+    respondent_erased_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class SettlementColumns:
+    """What formal and informal settlements share: where, in which response, and which one."""
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    response_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("responses.id", ondelete="CASCADE"), index=True
+    )
+    survey_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    comune_code: Mapped[str] = mapped_column(String(6))
+    position: Mapped[int] = mapped_column(SmallInteger)  # index in the document's list
+    name: Mapped[str | None] = mapped_column(Text)
+    # The location as given (point or polygon), and a point for maps and clustering: the point
+    # itself, or a point on the polygon's surface.
+    location: Mapped[WKBElement | None] = mapped_column(
+        Geometry("GEOMETRY", srid=4326, spatial_index=True)
+    )
+    point: Mapped[WKBElement | None] = mapped_column(
+        Geometry("POINT", srid=4326, spatial_index=True)
+    )
+
+
+class FormalSettlementRow(SettlementColumns, Base):
+    """A formal settlement of a current revision."""
+
+    __tablename__ = "formal_settlements"
+
+    type: Mapped[str] = mapped_column(String(32))
+    managed_by: Mapped[str | None] = mapped_column(String(32))
+    capacity: Mapped[int | None] = mapped_column(Integer)
+    occupants: Mapped[int | None] = mapped_column(Integer)
+    seasonal: Mapped[bool | None] = mapped_column(Boolean)
+    open_months: Mapped[list[int]] = mapped_column(ARRAY(SmallInteger), default=list)
+    water: Mapped[bool | None] = mapped_column(Boolean)
+    electricity: Mapped[bool | None] = mapped_column(Boolean)
+    sanitation: Mapped[bool | None] = mapped_column(Boolean)
+    heating: Mapped[bool | None] = mapped_column(Boolean)
+    transport: Mapped[bool | None] = mapped_column(Boolean)
+
+
+class InformalSettlementRow(SettlementColumns, Base):
+    """An informal settlement of a current revision."""
+
+    __tablename__ = "informal_settlements"
+
+    type: Mapped[str] = mapped_column(String(32))
+    persons_min: Mapped[int] = mapped_column(Integer)
+    persons_max: Mapped[int] = mapped_column(Integer)
+    peak_months: Mapped[list[int]] = mapped_column(ARRAY(SmallInteger), default=list)
+    since_year: Mapped[int | None] = mapped_column(SmallInteger)
+    water: Mapped[bool | None] = mapped_column(Boolean)
+    electricity: Mapped[bool | None] = mapped_column(Boolean)
+    toilets: Mapped[bool | None] = mapped_column(Boolean)
+    waste_collection: Mapped[bool | None] = mapped_column(Boolean)
+    distance_to_work_km: Mapped[float | None] = mapped_column(Float)
+    public_transport: Mapped[bool | None] = mapped_column(Boolean)

@@ -26,7 +26,7 @@ RESPONDENT_GRACE = timedelta(days=180)
 class Principal:
     """Who is calling, as far as the domain needs to know."""
 
-    token_id: int
+    token_id: int | None  # None for the command line, which acts as an admin
     role: str
     label: str
     comuni: frozenset[str]

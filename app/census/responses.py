@@ -1,0 +1,479 @@
+"""Responses: create, retry, correct, read and list a comune's answers, keeping every revision.
+
+Concurrency rests on two unique constraints, not on luck:
+- `responses (survey_id, submission_id)` and `(survey_id, comune_code)`: concurrent POSTs race on
+  `insert ... on conflict do nothing`; exactly one row is created and the others see it;
+- `revisions (response_id, revision)`: concurrent PUTs with the same ETag all try to write the
+  next revision number; one wins, the others hit the constraint and answer 412.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from geoalchemy2.shape import from_shape
+from shapely import point_on_surface
+from sqlalchemy import Text, cast, delete, func, insert, select, update
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from app.census.models import (
+    FormalSettlementRow,
+    InformalSettlementRow,
+    Response,
+    Revision,
+    Survey,
+)
+from app.census.questionnaire import Document, location_geometry
+from app.census.surveys import is_open
+from app.census.tokens import Principal
+from app.census.validation import ValidDocument, content_hash, parse_json, validate_document
+from app.errors import (
+    Conflict,
+    Forbidden,
+    NotFound,
+    PreconditionFailed,
+    PreconditionRequired,
+)
+from app.geo.models import Comune
+
+
+@dataclass(frozen=True)
+class StoredResponse:
+    """The current revision of a response, as a caller may see it."""
+
+    survey: str
+    comune_code: str
+    revision: int
+    etag: str
+    submission_id: str
+    created_at: datetime
+    updated_at: datetime
+    updated_by: str
+    quality_flags: list[dict]
+    document: dict
+
+
+def etag_of(revision: int, content_hash: str) -> str:
+    return f'"{revision}-{content_hash[:16]}"'
+
+
+def visible_document(document: dict, principal: Principal, survey: Survey) -> dict:
+    """Drop the respondent's personal data unless the caller may read it."""
+    if principal.is_admin or principal.speaks_for(document.get("comune_code", ""), survey.id):
+        return document
+    return {k: v for k, v in document.items() if k != "respondent"}
+
+
+def _authorize_write(principal: Principal, survey: Survey, comune_code: object) -> bool:
+    """Check the caller may write this comune now; return whether it is outside the window."""
+    if not (principal.is_admin or principal.role == "respondent"):
+        raise Forbidden(f"a {principal.role} token cannot write responses")
+    # A malformed or missing code is left to validation, which names it.
+    well_formed = isinstance(comune_code, str) and len(comune_code) == 6 and comune_code.isdigit()
+    if principal.role == "respondent" and well_formed:
+        if not principal.speaks_for(comune_code, survey.id):
+            raise Forbidden(f"this token does not write for comune {comune_code}")
+    if is_open(survey):
+        return False
+    if not principal.is_admin:
+        raise Conflict(
+            "survey_closed",
+            f"survey {survey.code} is open from {survey.opens_at:%Y-%m-%d %H:%M} to "
+            f"{survey.closes_at:%Y-%m-%d %H:%M} UTC",
+        )
+    return True
+
+
+def _authorize_read(principal: Principal, survey: Survey, comune_code: str) -> None:
+    if not (principal.is_analyst or principal.speaks_for(comune_code, survey.id)):
+        raise Forbidden(f"this token does not read comune {comune_code}")
+
+
+def _settlement_geometry(location) -> tuple:
+    if location is None:
+        return None, None
+    geom = location_geometry(location)
+    point = geom if geom.geom_type == "Point" else point_on_surface(geom)
+    return from_shape(geom, srid=4326), from_shape(point, srid=4326)
+
+
+def _normalise(session: Session, response: Response, doc: Document, flags: list[dict]) -> None:
+    """Mirror the current revision into relational rows, replacing the previous ones."""
+    w = doc.workers
+    response.workers_present = doc.workers_present
+    response.workers_stable = w.stable if w else None
+    response.workers_seasonal = w.seasonal if w else None
+    response.seasonal_months = list(w.seasonal_months) if w else []
+    response.women_share = w.women_share if w else None
+    response.private_housing_share = doc.private_housing_share
+    response.quality_flags = flags
+    response.updated_at = datetime.now(UTC)
+    for table in (FormalSettlementRow, InformalSettlementRow):
+        session.execute(delete(table).where(table.response_id == response.id))
+    common = {"response_id": response.id, "survey_id": response.survey_id,
+              "comune_code": response.comune_code}  # fmt: skip
+    formal = []
+    for i, s in enumerate(doc.formal_settlements):
+        location, point = _settlement_geometry(s.location)
+        formal.append(
+            {
+                **common, "position": i, "name": s.name, "type": s.type.value,
+                "managed_by": s.managed_by.value if s.managed_by else None,
+                "capacity": s.capacity, "occupants": s.occupants, "seasonal": s.seasonal,
+                "open_months": list(s.open_months), "location": location, "point": point,
+                **s.services.model_dump(),
+            }
+        )  # fmt: skip
+    informal = []
+    for i, s in enumerate(doc.informal_settlements):
+        location, point = _settlement_geometry(s.location)
+        informal.append(
+            {
+                **common, "position": i, "name": s.name, "type": s.type.value,
+                "persons_min": s.persons_min, "persons_max": s.persons_max,
+                "peak_months": list(s.peak_months), "since_year": s.since_year,
+                "distance_to_work_km": s.distance_to_work_km,
+                "public_transport": s.public_transport, "location": location, "point": point,
+                **s.services.model_dump(),
+            }
+        )  # fmt: skip
+    if formal:
+        session.execute(insert(FormalSettlementRow), formal)
+    if informal:
+        session.execute(insert(InformalSettlementRow), informal)
+
+
+def _add_revision(
+    session: Session,
+    response: Response,
+    number: int,
+    kind: str,
+    valid: ValidDocument,
+    principal: Principal,
+    outside_window: bool,
+) -> Revision:
+    revision = Revision(
+        response_id=response.id,
+        revision=number,
+        kind=kind,
+        submission_id=valid.document.submission_id,
+        document=valid.data,
+        content_hash=valid.content_hash,
+        quality_flags=valid.quality_flags,
+        token_id=principal.token_id,
+        created_by=principal.display,
+        created_by_role=principal.role,
+        outside_window=outside_window,
+    )
+    session.add(revision)
+    session.flush()
+    return revision
+
+
+def _stored(
+    session: Session, survey: Survey, response: Response, principal: Principal
+) -> StoredResponse:
+    current = session.scalar(
+        select(Revision).where(
+            Revision.response_id == response.id, Revision.revision == response.revision
+        )
+    )
+    assert current is not None
+    return StoredResponse(
+        survey=survey.code,
+        comune_code=response.comune_code,
+        revision=response.revision,
+        etag=response.etag,
+        submission_id=str(response.submission_id),
+        created_at=response.created_at,
+        updated_at=current.created_at,
+        updated_by=current.created_by,
+        quality_flags=response.quality_flags,
+        document=visible_document(current.document, principal, survey),
+    )
+
+
+def _retry_of(
+    session: Session, survey: Survey, valid: ValidDocument, principal: Principal
+) -> StoredResponse | None:
+    """Answer a re-sent submission: the stored response if identical, a conflict if not."""
+    response = session.scalar(
+        select(Response).where(
+            Response.survey_id == survey.id,
+            Response.submission_id == valid.document.submission_id,
+        )
+    )
+    if response is None:
+        return None
+    original = session.scalar(
+        select(Revision.document).where(
+            Revision.response_id == response.id, Revision.kind == "create"
+        )
+    )
+    if original != valid.data and not _same_but_erased(original, valid.data):
+        raise Conflict(
+            "submission_conflict",
+            f"submission {valid.document.submission_id} was already received with other content",
+        )
+    return _stored(session, survey, response, principal)
+
+
+def _same_but_erased(stored: dict | None, sent: dict) -> bool:
+    """A retry after an erasure differs only by the respondent block that was blanked."""
+    if stored is None or stored.get("respondent") is not None:
+        return False
+    return {k: v for k, v in stored.items() if k != "respondent"} == {
+        k: v for k, v in sent.items() if k != "respondent"
+    }
+
+
+def submit(
+    session: Session, survey: Survey, principal: Principal, raw: bytes | dict
+) -> tuple[StoredResponse, bool]:
+    """Create a comune's response; return it and whether it was created (False: a retry)."""
+    data = raw if isinstance(raw, dict) else parse_json(raw)
+    outside = _authorize_write(principal, survey, data.get("comune_code"))
+    valid = validate_document(session, survey.vintage, data)
+    doc = valid.document
+
+    retry = _retry_of(session, survey, valid, principal)
+    if retry is not None:
+        return retry, False
+    created = session.execute(
+        pg_insert(Response)
+        .values(
+            survey_id=survey.id,
+            comune_code=doc.comune_code,
+            submission_id=doc.submission_id,
+            revision=1,
+            etag=etag_of(1, valid.content_hash),
+            workers_present=doc.workers_present,
+        )
+        .on_conflict_do_nothing()
+        .returning(Response.id)
+    ).scalar()
+    if created is None:
+        # Someone got there first: the same submission (a concurrent retry), or another one.
+        retry = _retry_of(session, survey, valid, principal)
+        if retry is not None:
+            return retry, False
+        raise Conflict(
+            "response_exists",
+            f"comune {doc.comune_code} already answered survey {survey.code}; "
+            f"correct it with PUT /api/v1/surveys/{survey.code}/responses/{doc.comune_code}",
+            pointer=f"/api/v1/surveys/{survey.code}/responses/{doc.comune_code}",
+        )
+    response = session.get(Response, created)
+    assert response is not None
+    _add_revision(session, response, 1, "create", valid, principal, outside)
+    _normalise(session, response, doc, valid.quality_flags)
+    session.flush()
+    return _stored(session, survey, response, principal), True
+
+
+def _response(session: Session, survey: Survey, comune_code: str) -> Response:
+    response = session.scalar(
+        select(Response).where(Response.survey_id == survey.id, Response.comune_code == comune_code)
+    )
+    if response is None:
+        raise NotFound(f"comune {comune_code} has no response to survey {survey.code}")
+    return response
+
+
+def replace(
+    session: Session,
+    survey: Survey,
+    principal: Principal,
+    comune_code: str,
+    raw: bytes | dict,
+    if_match: str | None,
+) -> StoredResponse:
+    """Write a new revision of a response, if the caller saw the current one."""
+    data = raw if isinstance(raw, dict) else parse_json(raw)
+    outside = _authorize_write(principal, survey, comune_code)
+    response = _response(session, survey, comune_code)
+    if not if_match:
+        raise PreconditionRequired(
+            "a correction needs If-Match with the ETag of the revision it corrects"
+        )
+    if if_match.strip() not in (response.etag, "W/" + response.etag):
+        raise PreconditionFailed(
+            f"the response changed since {if_match}; the current ETag is {response.etag}"
+        )
+    valid = validate_document(session, survey.vintage, data, comune_code=comune_code)
+    number = response.revision + 1
+    try:
+        with session.begin_nested():
+            _add_revision(session, response, number, "update", valid, principal, outside)
+    except IntegrityError as exc:
+        raise PreconditionFailed(
+            "another correction of this response was saved first; reload it and retry"
+        ) from exc
+    response.revision = number
+    response.etag = etag_of(number, valid.content_hash)
+    _normalise(session, response, valid.document, valid.quality_flags)
+    session.flush()
+    return _stored(session, survey, response, principal)
+
+
+def current(
+    session: Session, survey: Survey, principal: Principal, comune_code: str
+) -> StoredResponse:
+    """Return the current revision of a comune's response."""
+    _authorize_read(principal, survey, comune_code)
+    return _stored(session, survey, _response(session, survey, comune_code), principal)
+
+
+@dataclass(frozen=True)
+class RevisionInfo:
+    revision: int
+    kind: str
+    submission_id: str
+    created_at: datetime
+    created_by: str
+    created_by_role: str
+    outside_window: bool
+    respondent_erased_at: datetime | None
+    quality_flags: list[dict]
+
+
+def revisions(
+    session: Session, survey: Survey, principal: Principal, comune_code: str,
+    limit: int, offset: int,
+) -> tuple[list[RevisionInfo], int]:  # fmt: skip
+    """List the revisions of a response, oldest first, with who made each and when."""
+    _authorize_read(principal, survey, comune_code)
+    response = _response(session, survey, comune_code)
+    where = Revision.response_id == response.id
+    total = session.scalar(select(func.count()).where(where)) or 0
+    rows = session.scalars(
+        select(Revision).where(where).order_by(Revision.revision).limit(limit).offset(offset)
+    )
+    items = [
+        RevisionInfo(
+            r.revision,
+            r.kind,
+            str(r.submission_id),
+            r.created_at,
+            r.created_by,
+            r.created_by_role,
+            r.outside_window,
+            r.respondent_erased_at,
+            r.quality_flags,
+        )  # fmt: skip
+        for r in rows
+    ]
+    return items, total
+
+
+@dataclass(frozen=True)
+class ResponseFilter:
+    region: str | None = None
+    province: str | None = None
+    workers_present: bool | None = None
+
+
+def list_responses(
+    session: Session, survey: Survey, principal: Principal, flt: ResponseFilter,
+    limit: int, offset: int,
+) -> tuple[list[dict], int]:  # fmt: skip
+    """List the responses of a wave for analysts: no personal data, ever."""
+    if not principal.is_analyst:
+        raise Forbidden("listing responses is for analysts")
+    formal = (
+        select(func.count()).where(FormalSettlementRow.response_id == Response.id).scalar_subquery()
+    )
+    informal = (
+        select(func.count())
+        .where(InformalSettlementRow.response_id == Response.id)
+        .scalar_subquery()
+    )
+    stmt = (
+        select(
+            Response.comune_code,
+            Comune.name.label("comune_name"),
+            Comune.province_code,
+            Comune.province_acronym,
+            Comune.region_code,
+            Comune.region_name,
+            Response.workers_present,
+            Response.workers_stable,
+            Response.workers_seasonal,
+            formal.label("formal_settlements"),
+            informal.label("informal_settlements"),
+            Response.revision,
+            Response.updated_at,
+            Response.quality_flags,
+        )  # fmt: skip
+        .join(Comune, (Comune.code == Response.comune_code) & (Comune.vintage == survey.vintage))
+        .where(Response.survey_id == survey.id)
+    )
+    if flt.region:
+        region = flt.region.strip()
+        stmt = stmt.where(
+            Comune.region_code == region.zfill(2)
+            if region.isdigit()
+            else func.lower(Comune.region_name) == region.lower()
+        )
+    if flt.province:
+        province = flt.province.strip()
+        stmt = stmt.where(
+            Comune.province_code == province.zfill(3)
+            if province.isdigit()
+            else Comune.province_acronym == province.upper()
+        )
+    if flt.workers_present is not None:
+        stmt = stmt.where(Response.workers_present.is_(flt.workers_present))
+    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    rows = session.execute(stmt.order_by(Response.comune_code).limit(limit).offset(offset))
+    return [dict(r._mapping) for r in rows], total
+
+
+def erase_respondents(
+    session: Session, survey: Survey, comune_code: str | None, principal: Principal
+) -> int:
+    """Blank the respondent block in every revision; record the erasure, not the data."""
+    stmt = select(Response).where(Response.survey_id == survey.id)
+    if comune_code:
+        stmt = stmt.where(Response.comune_code == comune_code)
+    responses = list(session.scalars(stmt.with_for_update()))
+    if comune_code and not responses:
+        raise NotFound(f"comune {comune_code} has no response to survey {survey.code}")
+    now = datetime.now(UTC)
+    for response in responses:
+        session.execute(
+            update(Revision)
+            .where(Revision.response_id == response.id)
+            .values(
+                document=func.jsonb_set(
+                    Revision.document, cast("{respondent}", ARRAY(Text)), cast("null", JSONB)
+                ),
+                respondent_erased_at=func.coalesce(Revision.respondent_erased_at, now),
+            )
+            .execution_options(synchronize_session=False)
+        )
+        latest = session.scalar(
+            select(Revision)
+            .where(Revision.response_id == response.id, Revision.revision == response.revision)
+            .execution_options(populate_existing=True)
+        )
+        assert latest is not None
+        number = response.revision + 1
+        blanked_hash = content_hash(latest.document)
+        session.add(
+            Revision(
+                response_id=response.id, revision=number, kind="erasure",
+                submission_id=latest.submission_id, document=latest.document,
+                content_hash=blanked_hash, quality_flags=latest.quality_flags,
+                token_id=principal.token_id, created_by=principal.display,
+                created_by_role=principal.role, respondent_erased_at=now,
+            )
+        )  # fmt: skip
+        response.revision = number
+        response.etag = etag_of(number, blanked_hash)
+    session.flush()
+    return len(responses)

@@ -1,0 +1,176 @@
+"""Validate a response document against the contract and the wave's geography, all at once."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+
+from pydantic import TypeAdapter, ValidationError
+from pydantic_core import ErrorDetails
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from app.census.questionnaire import Document, Location
+from app.errors import Problem, ValidationFailed
+
+# Settlements sit on borders, so a location may lie this far outside its comune.
+BORDER_TOLERANCE_M = 1000
+SETTLEMENT_LISTS = ("formal_settlements", "informal_settlements")
+UNION_TAGS = {"Point", "Polygon", "MultiPolygon"}
+LOCATION = TypeAdapter(Location)
+
+MESSAGES = {
+    "missing": "is required",
+    "extra_forbidden": "unknown field",
+    "json_invalid": "is not valid JSON",
+}
+
+
+@dataclass(frozen=True)
+class ValidDocument:
+    """A document that passed every rule, with what storage needs from it."""
+
+    document: Document
+    data: dict  # as sent, parsed: what revisions keep
+    content_hash: str
+    quality_flags: list[dict]
+
+
+def json_path(loc: tuple[str | int, ...]) -> str:
+    path = ""
+    for part in loc:
+        if isinstance(part, int):
+            path += f"[{part}]"
+        elif part not in UNION_TAGS:
+            path += ("." if path else "") + part
+    return path or "$"
+
+
+def _problem(err: ErrorDetails) -> Problem:
+    message = MESSAGES.get(err["type"]) or err["msg"].removeprefix("Value error, ")
+    return Problem(json_path(tuple(err["loc"])), message)
+
+
+def problems_of(exc: ValidationError) -> list[Problem]:
+    """Turn pydantic's errors into problems with JSON paths and plain messages."""
+    return [_problem(e) for e in exc.errors(include_url=False)]
+
+
+def content_hash(data: dict) -> str:
+    """Hash the document as parsed JSON: key order and whitespace do not count."""
+    canonical = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def parse_json(raw: bytes) -> dict:
+    """Parse the body, or fail with a problem at the root."""
+    try:
+        data = json.loads(raw)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ValidationFailed([Problem("$", f"is not valid JSON: {exc}")]) from exc
+    if not isinstance(data, dict):
+        raise ValidationFailed([Problem("$", "must be a JSON object")])
+    return data
+
+
+def _locations(data: dict) -> list[tuple[str, str]]:
+    """Return (path, GeoJSON) of every location that is valid on its own."""
+    found = []
+    for key in SETTLEMENT_LISTS:
+        items = data.get(key)
+        if not isinstance(items, list):
+            continue
+        for i, item in enumerate(items):
+            if isinstance(item, dict) and item.get("location") is not None:
+                try:
+                    loc = LOCATION.validate_json(json.dumps(item["location"]))
+                except ValidationError:
+                    continue  # already reported by the document's own validation
+                found.append((f"{key}[{i}].location", loc.model_dump_json()))
+    return found
+
+
+COMUNE = text("select name from comuni where vintage = :vintage and code = :code")
+
+DISTANCES = text(
+    """
+    select x.path, ST_Distance(c.geom::geography, ST_GeomFromGeoJSON(x.geojson)::geography)
+    from comuni c, unnest(cast(:paths as text[]), cast(:geojsons as text[])) as x(path, geojson)
+    where c.vintage = :vintage and c.code = :code
+    """
+)
+
+
+def geography_problems(session: Session, vintage: int, data: dict) -> list[Problem]:
+    """Check the comune exists in the wave's vintage and every location lies in or near it."""
+    code = data.get("comune_code")
+    if not (isinstance(code, str) and len(code) == 6 and code.isdigit()):
+        return []  # the document's own validation names the problem
+    name = session.scalar(COMUNE, {"vintage": vintage, "code": code})
+    if name is None:
+        return [Problem("comune_code", f"{code} is not a comune of vintage {vintage}")]
+    locations = _locations(data)
+    if not locations:
+        return []
+    paths, geojsons = zip(*locations, strict=True)
+    rows = session.execute(
+        DISTANCES,
+        {"paths": list(paths), "geojsons": list(geojsons), "vintage": vintage, "code": code},
+    )
+    return [
+        Problem(
+            path,
+            f"lies {metres / 1000:.1f} km outside {name} ({code}); a location must be inside "
+            f"its comune or within {BORDER_TOLERANCE_M / 1000:g} km of it",
+        )
+        for path, metres in rows
+        if metres > BORDER_TOLERANCE_M
+    ]
+
+
+def quality_flags(doc: Document) -> list[dict]:
+    """Note what is accepted but doubtful, for analysts to review."""
+    flags = []
+    for i, s in enumerate(doc.formal_settlements):
+        if s.capacity is not None and s.occupants is not None and s.occupants > s.capacity:
+            flags.append(
+                {
+                    "path": f"formal_settlements[{i}].occupants",
+                    "flag": "occupants_exceed_capacity",
+                    "message": f"occupants ({s.occupants}) exceed capacity ({s.capacity})",
+                }
+            )
+    w = doc.workers
+    if w is not None and w.seasonal and not w.seasonal_months:
+        flags.append(
+            {
+                "path": "workers.seasonal_months",
+                "flag": "seasonal_months_missing",
+                "message": f"{w.seasonal} seasonal workers but no seasonal months",
+            }
+        )
+    return flags
+
+
+def validate_document(
+    session: Session, vintage: int, raw: bytes | dict, comune_code: str | None = None
+) -> ValidDocument:
+    """Validate a document; report every problem it has at once, or return it ready to store.
+
+    `comune_code`, when given, is the comune the document must be about (a correction's URL).
+    """
+    data = parse_json(raw) if isinstance(raw, bytes | str) else raw
+    problems: list[Problem] = []
+    if comune_code is not None and data.get("comune_code") != comune_code:
+        problems.append(Problem("comune_code", f"must be {comune_code}, the comune of this URL"))
+        data = {**data, "comune_code": comune_code}  # check the locations against the URL's
+    doc = None
+    try:
+        doc = Document.model_validate_json(json.dumps(data))
+    except ValidationError as exc:
+        problems += problems_of(exc)
+    problems += geography_problems(session, vintage, data)
+    if problems or doc is None:
+        raise ValidationFailed(problems)
+    return ValidDocument(doc, data, content_hash(data), quality_flags(doc))
