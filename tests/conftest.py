@@ -20,6 +20,7 @@ from app.db import make_engine
 from app.geo.comuni_loader import Attributes, load_comuni
 from app.main import create_app
 from app.settings import ROOT, DatabaseSettings
+from tests.utils.live import live_server
 
 DATA = ROOT / "data" / "istat_comuni"
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -137,3 +138,11 @@ def client(app, session: Session) -> Iterator[TestClient]:
 def cli_env(database_url: str) -> dict[str, str]:
     """The environment a CLI subprocess needs to reach the test database."""
     return {**os.environ, "DATABASE_URL": database_url, "COLUMNS": "200"}
+
+
+@pytest.fixture(scope="session")
+def live_url(database_url: str, tmp_path_factory) -> Iterator[str]:
+    """The service running in its own uvicorn process on the session's database."""
+    log = tmp_path_factory.mktemp("live") / "uvicorn.log"
+    with live_server(database_url, log) as url:
+        yield url
