@@ -99,8 +99,9 @@ pids_in_root() {
   local p r
   for p in /proc/[0-9]*; do
     r=$(readlink "$p/root" 2>/dev/null) || continue
-    [ "$r" = "$ROOT" ] && echo "${p#/proc/}"
+    if [ "$r" = "$ROOT" ]; then echo "${p#/proc/}"; fi
   done
+  return 0
 }
 
 stop_inside() {
@@ -136,6 +137,7 @@ stop_server() {
 cleanup() {
   local rc=$?
   trap - EXIT INT TERM
+  set +e # clean up as much as possible, whatever fails
   stop_server
   if [ -d "$ROOT" ]; then
     stop_inside
