@@ -15,4 +15,4 @@ lint:
 	.venv/bin/ruff format --check app tests bench scripts migrations
 
 bench:
-	@scripts/dev.sh bench
+	@scripts/dev.sh bench $(BENCH_ARGS)

@@ -62,6 +62,13 @@ case "${1:-}" in
     # The suite creates and drops its own uniquely named database.
     exec $VENV/bin/python -m pytest "${@:2}"
     ;;
+  bench)
+    venv
+    database
+    step "benchmark: our WFS and OGC API vs MapServer, tipg and raw PostGIS (bench/README.md)"
+    # It makes, loads and drops its own database on that server.
+    exec $VENV/bin/python bench/ogc_vs_peers.py "${@:2}"
+    ;;
   stop)
     if [ -x $VENV/bin/python ]; then
       $VENV/bin/python scripts/embedded_pg.py stop
@@ -70,7 +77,7 @@ case "${1:-}" in
     fi
     ;;
   *)
-    echo "usage: scripts/dev.sh run|test|stop" >&2
+    echo "usage: scripts/dev.sh run|test|bench|stop" >&2
     exit 2
     ;;
 esac
