@@ -459,8 +459,8 @@ class Ratio:
 def print_ratios(title: str, ratios: Sequence[Ratio]) -> None:
     """Print each ratio against its target."""
     table = Table(title=title, title_justify="left")
-    for col in ("ratio", "value", "target", "verdict"):
-        table.add_column(col, justify="left" if col in ("ratio", "verdict") else "right")
+    for col in ("figure", "value", "target", "verdict"):
+        table.add_column(col, justify="left" if col in ("figure", "verdict") else "right")
     for r in ratios:
         op = "<" if r.strict else "≤"
         if r.met is None:

@@ -318,7 +318,9 @@ def _same_value(column: str, want: Any, got: Any) -> bool:
     return str(got) == str(want)
 
 
-def check(name: str, parsed: Parsed, ref: Reference, fields: list[str]) -> dict[str, Any]:
+def check(
+    name: str, parsed: Parsed, ref: Reference, fields: list[str], precision: int
+) -> dict[str, Any]:
     """Compare one output with the table; return findings, `fair` False on any real gap."""
     problems: list[str] = []
     out: dict[str, Any] = {
@@ -365,6 +367,8 @@ def check(name: str, parsed: Parsed, ref: Reference, fields: list[str]) -> dict[
             f"{total:,} vertices vs {ref.total_points:,}"
         )
     out["decimals"] = parsed.decimals
+    if parsed.decimals != precision:
+        problems.append(f"precision: {parsed.decimals} decimals, the others {precision}")
     out["probe"] = probe_check(parsed, ref)
     out["axis_srs"] = parsed.axis_hint
     out["notes"] = parsed.notes
@@ -651,8 +655,17 @@ def start_tipg(stack: ExitStack, workdir: Path, db_url: str) -> str | None:
 
 
 def run(args: argparse.Namespace, stack: ExitStack, workdir: Path, db_url: str) -> int:
-    ours_base = args.ours.rstrip("/") if args.ours else start_ours(stack, workdir, db_url)
-    console.print(f"ours: {ours_base}")
+    ours_down = ""
+    if args.ours:
+        ours_base = args.ours.rstrip("/")
+    else:
+        try:
+            ours_base = start_ours(stack, workdir, db_url)
+        except RuntimeError as exc:
+            # A half-built working tree must not cost us the peers' figures.
+            ours_base, ours_down = "", f"our server did not start: {exc}"
+            console.print(f"[bold red]{ours_down}[/]")
+    console.print(f"ours: {ours_base or 'not running'}")
     tipg_base = start_tipg(stack, workdir, db_url)
     console.print(f"tipg: {tipg_base or 'left out'}")
     have_mapserv = shutil.which("mapserv") is not None
@@ -666,6 +679,9 @@ def run(args: argparse.Namespace, stack: ExitStack, workdir: Path, db_url: str) 
         ("ours_wfs", OURS_WFS, parse_gml),
         ("ours_ogc", OURS_OGC, parse_geojson),
     ):
+        if ours_down:
+            missing[name] = "server did not start"
+            continue
         out = workdir / f"{name}.probe"
         s = time_http_get(ours_base + path, out=out)
         if not s.ok:
@@ -710,7 +726,7 @@ def run(args: argparse.Namespace, stack: ExitStack, workdir: Path, db_url: str) 
         if not s.ok:
             console.print(f"[red]{c.name} failed its warm-up: {s.note}[/]")
         probes[c.name] = parsers.get(c.name, parse_geojson)(out)
-    fairness = {c.name: check(c.name, probes[c.name], ref, fields) for c in contenders}
+    fairness = {c.name: check(c.name, probes[c.name], ref, fields, precision) for c in contenders}
     print_fairness(fairness, contenders)
 
     # 4. Timed, interleaved rounds, with one comune renamed for one round.
