@@ -14,8 +14,7 @@ from datetime import UTC, datetime
 
 from geoalchemy2.shape import from_shape
 from shapely import point_on_surface
-from sqlalchemy import Text, cast, delete, func, insert, select, update
-from sqlalchemy.dialects.postgresql import ARRAY, JSONB
+from sqlalchemy import delete, func, insert, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -101,21 +100,31 @@ def _settlement_geometry(location) -> tuple:
     return from_shape(geom, srid=4326), from_shape(point, srid=4326)
 
 
-def _normalise(session: Session, response: Response, doc: Document, flags: list[dict]) -> None:
-    """Mirror the current revision into relational rows, replacing the previous ones."""
+# Core statements on the tables, compiled once: the ORM's per-call work costs more than the
+# database round trip when an import writes thousands of documents.
+RESPONSE_INSERT = (
+    pg_insert(Response.__table__).on_conflict_do_nothing().returning(Response.__table__.c.id)
+)
+REVISION_INSERT = insert(Revision.__table__)
+
+
+def _current_fields(doc: Document, flags: list[dict]) -> dict:
+    """Return the columns of `responses` that mirror the current revision."""
     w = doc.workers
-    response.workers_present = doc.workers_present
-    response.workers_stable = w.stable if w else None
-    response.workers_seasonal = w.seasonal if w else None
-    response.seasonal_months = list(w.seasonal_months) if w else []
-    response.women_share = w.women_share if w else None
-    response.private_housing_share = doc.private_housing_share
-    response.quality_flags = flags
-    response.updated_at = datetime.now(UTC)
-    for table in (FormalSettlementRow, InformalSettlementRow):
-        session.execute(delete(table).where(table.response_id == response.id))
-    common = {"response_id": response.id, "survey_id": response.survey_id,
-              "comune_code": response.comune_code}  # fmt: skip
+    return {
+        "workers_present": doc.workers_present,
+        "workers_stable": w.stable if w else None,
+        "workers_seasonal": w.seasonal if w else None,
+        "seasonal_months": list(w.seasonal_months) if w else [],
+        "women_share": w.women_share if w else None,
+        "private_housing_share": doc.private_housing_share,
+        "quality_flags": flags,
+    }
+
+
+def _insert_settlements(session: Session, response_id: int, survey_id: int, doc: Document) -> None:
+    """Mirror the current revision's settlements into relational rows."""
+    common = {"response_id": response_id, "survey_id": survey_id, "comune_code": doc.comune_code}
     formal = []
     for i, s in enumerate(doc.formal_settlements):
         location, point = _settlement_geometry(s.location)
@@ -142,36 +151,36 @@ def _normalise(session: Session, response: Response, doc: Document, flags: list[
             }
         )  # fmt: skip
     if formal:
-        session.execute(insert(FormalSettlementRow), formal)
+        session.execute(insert(FormalSettlementRow.__table__), formal)
     if informal:
-        session.execute(insert(InformalSettlementRow), informal)
+        session.execute(insert(InformalSettlementRow.__table__), informal)
 
 
-def _add_revision(
+def _insert_revision(
     session: Session,
-    response: Response,
+    response_id: int,
     number: int,
     kind: str,
     valid: ValidDocument,
     principal: Principal,
     outside_window: bool,
-) -> Revision:
-    revision = Revision(
-        response_id=response.id,
-        revision=number,
-        kind=kind,
-        submission_id=valid.document.submission_id,
-        document=valid.data,
-        content_hash=valid.content_hash,
-        quality_flags=valid.quality_flags,
-        token_id=principal.token_id,
-        created_by=principal.display,
-        created_by_role=principal.role,
-        outside_window=outside_window,
+) -> None:
+    session.execute(
+        REVISION_INSERT,
+        {
+            "response_id": response_id,
+            "revision": number,
+            "kind": kind,
+            "submission_id": valid.document.submission_id,
+            "document": valid.data,
+            "content_hash": valid.content_hash,
+            "quality_flags": valid.quality_flags,
+            "token_id": principal.token_id,
+            "created_by": principal.display,
+            "created_by_role": principal.role,
+            "outside_window": outside_window,
+        },
     )
-    session.add(revision)
-    session.flush()
-    return revision
 
 
 def _stored(
@@ -232,32 +241,33 @@ def _same_but_erased(stored: dict | None, sent: dict) -> bool:
 
 
 def submit(
-    session: Session, survey: Survey, principal: Principal, raw: bytes | dict
-) -> tuple[StoredResponse, bool]:
-    """Create a comune's response; return it and whether it was created (False: a retry)."""
+    session: Session,
+    survey: Survey,
+    principal: Principal,
+    raw: bytes | dict,
+    answer: bool = True,
+) -> tuple[StoredResponse | None, bool]:
+    """Create a comune's response; return it (unless `answer` is off) and whether it is new.
+
+    A retry of a stored submission is not new: it returns the stored response.
+    """
     data = raw if isinstance(raw, dict) else parse_json(raw)
     outside = _authorize_write(principal, survey, data.get("comune_code"))
     valid = validate_document(session, survey.vintage, data)
     doc = valid.document
-
-    retry = _retry_of(session, survey, valid, principal)
-    if retry is not None:
-        return retry, False
     created = session.execute(
-        pg_insert(Response)
-        .values(
-            survey_id=survey.id,
-            comune_code=doc.comune_code,
-            submission_id=doc.submission_id,
-            revision=1,
-            etag=etag_of(1, valid.content_hash),
-            workers_present=doc.workers_present,
-        )
-        .on_conflict_do_nothing()
-        .returning(Response.id)
+        RESPONSE_INSERT,
+        {
+            "survey_id": survey.id,
+            "comune_code": doc.comune_code,
+            "submission_id": doc.submission_id,
+            "revision": 1,
+            "etag": etag_of(1, valid.content_hash),
+            **_current_fields(doc, valid.quality_flags),
+        },
     ).scalar()
     if created is None:
-        # Someone got there first: the same submission (a concurrent retry), or another one.
+        # Already there: this submission (a retry, perhaps concurrent), or another one.
         retry = _retry_of(session, survey, valid, principal)
         if retry is not None:
             return retry, False
@@ -267,11 +277,12 @@ def submit(
             f"correct it with PUT /api/v1/surveys/{survey.code}/responses/{doc.comune_code}",
             pointer=f"/api/v1/surveys/{survey.code}/responses/{doc.comune_code}",
         )
+    _insert_revision(session, created, 1, "create", valid, principal, outside)
+    _insert_settlements(session, created, survey.id, doc)
+    if not answer:
+        return None, True
     response = session.get(Response, created)
     assert response is not None
-    _add_revision(session, response, 1, "create", valid, principal, outside)
-    _normalise(session, response, doc, valid.quality_flags)
-    session.flush()
     return _stored(session, survey, response, principal), True
 
 
@@ -308,14 +319,19 @@ def replace(
     number = response.revision + 1
     try:
         with session.begin_nested():
-            _add_revision(session, response, number, "update", valid, principal, outside)
+            _insert_revision(session, response.id, number, "update", valid, principal, outside)
     except IntegrityError as exc:
         raise PreconditionFailed(
             "another correction of this response was saved first; reload it and retry"
         ) from exc
     response.revision = number
     response.etag = etag_of(number, valid.content_hash)
-    _normalise(session, response, valid.document, valid.quality_flags)
+    response.updated_at = datetime.now(UTC)
+    for key, value in _current_fields(valid.document, valid.quality_flags).items():
+        setattr(response, key, value)
+    for table in (FormalSettlementRow, InformalSettlementRow):
+        session.execute(delete(table).where(table.response_id == response.id))
+    _insert_settlements(session, response.id, survey.id, valid.document)
     session.flush()
     return _stored(session, survey, response, principal)
 
@@ -433,6 +449,17 @@ def list_responses(
     return [dict(r._mapping) for r in rows], total
 
 
+# Blank the personal data in place; the answers and the history of who wrote what remain.
+ERASE = text(
+    """
+    update revisions set document = jsonb_set(document, '{respondent}', 'null'::jsonb),
+           respondent_erased_at = coalesce(respondent_erased_at, :now)
+    where response_id = :response_id
+    returning revision, document
+    """
+)
+
+
 def erase_respondents(
     session: Session, survey: Survey, comune_code: str | None, principal: Principal
 ) -> int:
@@ -445,33 +472,20 @@ def erase_respondents(
         raise NotFound(f"comune {comune_code} has no response to survey {survey.code}")
     now = datetime.now(UTC)
     for response in responses:
-        session.execute(
-            update(Revision)
-            .where(Revision.response_id == response.id)
-            .values(
-                document=func.jsonb_set(
-                    Revision.document, cast("{respondent}", ARRAY(Text)), cast("null", JSONB)
-                ),
-                respondent_erased_at=func.coalesce(Revision.respondent_erased_at, now),
-            )
-            .execution_options(synchronize_session=False)
-        )
-        latest = session.scalar(
-            select(Revision)
-            .where(Revision.response_id == response.id, Revision.revision == response.revision)
-            .execution_options(populate_existing=True)
-        )
-        assert latest is not None
+        documents = dict(session.execute(ERASE, {"now": now, "response_id": response.id}).all())
+        latest = documents[response.revision]
         number = response.revision + 1
-        blanked_hash = content_hash(latest.document)
-        session.add(
-            Revision(
-                response_id=response.id, revision=number, kind="erasure",
-                submission_id=latest.submission_id, document=latest.document,
-                content_hash=blanked_hash, quality_flags=latest.quality_flags,
-                token_id=principal.token_id, created_by=principal.display,
-                created_by_role=principal.role, respondent_erased_at=now,
-            )
+        blanked_hash = content_hash(latest)
+        session.execute(
+            REVISION_INSERT,
+            {
+                "response_id": response.id, "revision": number, "kind": "erasure",
+                "submission_id": latest["submission_id"], "document": latest,
+                "content_hash": blanked_hash, "quality_flags": response.quality_flags,
+                "token_id": principal.token_id, "created_by": principal.display,
+                "created_by_role": principal.role, "outside_window": False,
+                "respondent_erased_at": now,
+            },
         )  # fmt: skip
         response.revision = number
         response.etag = etag_of(number, blanked_hash)

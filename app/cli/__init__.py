@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from app.cli import comuni, serve, surveys, tokens
+from app.cli import comuni, responses, serve, surveys, tokens
 
 app = typer.Typer(
     help="incas-census: load comuni, open survey waves, issue tokens, serve the API.",
@@ -14,6 +14,8 @@ app = typer.Typer(
 app.add_typer(comuni.app, name="comuni")
 app.add_typer(surveys.app, name="surveys")
 app.add_typer(tokens.app, name="tokens")
+app.add_typer(responses.app, name="responses")
+app.add_typer(responses.respondents, name="respondents")
 app.command("serve")(serve.serve)
 
 
