@@ -254,6 +254,7 @@ def parse_gml(path: Path, cgi: bool = False) -> Parsed:
     fields: dict[str, None] = {}
     chunks: list[bytes] = []
     srs: Counter[str] = Counter()
+    bounded = 0
     for member in root:
         if etree.QName(member).localname not in ("member", "featureMember", "featureMembers"):
             continue
@@ -268,6 +269,7 @@ def parse_gml(path: Path, cgi: bool = False) -> Parsed:
                     continue
                 q = etree.QName(child)
                 if q.namespace == GML32 or q.localname == "boundedBy":
+                    bounded += q.localname == "boundedBy"
                     continue
                 geo = [e for e in child.iter() if etree.QName(e).localname in ("posList", "pos")]
                 if geo or len(child):
@@ -293,6 +295,9 @@ def parse_gml(path: Path, cgi: bool = False) -> Parsed:
                 parsed.probe_coords = list(zip(nums[0::2], nums[1::2], strict=False))
     parsed.fields = list(fields)
     parsed.decimals = _decimals(chunks)
+    if bounded:
+        # Optional in GML 3.2: more bytes, same content. Said, not counted against anyone.
+        parsed.notes.append(f"gml:boundedBy on {bounded:,} features (optional in GML 3.2)")
     parsed.axis_hint = ", ".join(f"{k} ×{v}" for k, v in srs.most_common(2))
     return parsed
 
@@ -727,7 +732,8 @@ def run(args: argparse.Namespace, stack: ExitStack, workdir: Path, db_url: str) 
             console.print(f"[red]{c.name} failed its warm-up: {s.note}[/]")
         probes[c.name] = parsers.get(c.name, parse_geojson)(out)
     fairness = {c.name: check(c.name, probes[c.name], ref, fields, precision) for c in contenders}
-    print_fairness(fairness, contenders)
+    console.print(f"attributes compared: {', '.join(fields)}")
+    print_fairness(fairness, contenders, fields)
 
     # 4. Timed, interleaved rounds, with one comune renamed for one round.
     contenders = [c for c in contenders if not probes[c.name].error]
@@ -850,7 +856,15 @@ def decide_fields_precision(
     return fields, precision, notes
 
 
-def print_fairness(fairness: dict[str, dict[str, Any]], contenders: list[Contender]) -> None:
+def _fields_cell(got: list[str], want: list[str]) -> str:
+    if set(got) == set(want):
+        return f"{len(got)}, same"
+    return ",".join(got)
+
+
+def print_fairness(
+    fairness: dict[str, dict[str, Any]], contenders: list[Contender], fields: list[str]
+) -> None:
     table = Table(title="fairness: every output against the table", title_justify="left")
     for col in ("server", "features", "ids", "attributes", "vertices", "dec", "probe", "bytes"):
         table.add_column(col)
@@ -865,7 +879,7 @@ def print_fairness(fairness: dict[str, dict[str, Any]], contenders: list[Contend
             c.name,
             f"{f.get('features', 0):,}",
             f"{f.get('distinct_ids', 0):,}",
-            ",".join(f.get("fields", [])),
+            _fields_cell(f.get("fields", []), fields),
             f"{f.get('vertices', 0):,}",
             str(f.get("decimals")),
             probe_s if probe else "—",
