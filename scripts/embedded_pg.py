@@ -266,9 +266,8 @@ def psql(runner: Runner, bindir: Path, state: dict, sql: str, db: str = "postgre
             DB_SUPERUSER,
             "-d",
             db,
-            "-c",
-            sql,
         ],
+        input=sql,  # on stdin, not argv: a password must not show in `ps`
         capture_output=True,
         text=True,
     )
@@ -283,6 +282,9 @@ def ensure_database(runner: Runner, bindir: Path, state: dict) -> None:
         say(f"creating database {DB_NAME}")
         psql(runner, bindir, state, f"create database {DB_NAME}")
     psql(runner, bindir, state, "create extension if not exists postgis", db=DB_NAME)
+    # A cluster outside the clone (/var/lib/incas-census/pg-<hash>) outlives it: a new clone at
+    # the same path finds it with a fresh var/ and a new password. Keep the role's in step.
+    psql(runner, bindir, state, f"alter role {DB_SUPERUSER} password '{state['password']}'")
 
 
 def start() -> None:
@@ -297,6 +299,8 @@ def start() -> None:
     if not (datadir / "PG_VERSION").exists():
         init_cluster(runner, bindir, datadir, state["password"])
     if is_running(runner, bindir, datadir):
+        if not state.get("port"):  # var/ was lost while the cluster ran: ask the cluster
+            state["port"] = int((datadir / "postmaster.pid").read_text().splitlines()[3])
         say(f"reusing the running cluster on port {state['port']} ({datadir})")
     else:
         if not state.get("port"):
