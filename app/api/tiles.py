@@ -1,0 +1,103 @@
+"""Vector tiles (MVT, WebMercatorQuad) and their TileJSON, at /tiles and /surveys/{code}/tiles."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from fastapi import APIRouter, Request
+from starlette.responses import JSONResponse, Response
+
+from app.api.deps import StreamSessionDep
+from app.api.layer_deps import AccessLogDep, LayerScope, ScopeDep
+from app.errors import NotFound
+from app.geo import mvt
+from app.geo.features import Features
+from app.geo.layers import Layer
+
+router = APIRouter(tags=["tiles"])
+MVT = "application/vnd.mapbox-vector-tile"
+JSON_TYPES = {"string": "String", "integer": "Number", "number": "Number", "boolean": "Boolean"}
+
+
+def _both(path: str, summary: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    def decorate(handler: Callable[..., Any]) -> Callable[..., Any]:
+        for prefix in ("/tiles", "/surveys/{code}/tiles"):
+            router.get(prefix + path, summary=summary, response_class=Response)(handler)
+        return handler
+
+    return decorate
+
+
+def _base(request: Request, scope: LayerScope) -> str:
+    return f"{str(request.base_url).rstrip('/')}{scope.base}/tiles"
+
+
+def tilejson(base: str, layer: Layer, fields: tuple, extent: tuple | None) -> dict:
+    """Describe a layer's tiles as TileJSON 3.0."""
+    bounds = list(extent) if extent else [-180.0, -85.0511, 180.0, 85.0511]
+    doc = {
+        "tilejson": "3.0.0",
+        "name": layer.name,
+        "description": layer.description,
+        "scheme": "xyz",
+        "tiles": [f"{base}/{layer.name}/{{z}}/{{x}}/{{y}}.mvt"],
+        "minzoom": 0,
+        "maxzoom": mvt.MAX_ZOOM,
+        "bounds": bounds,
+        "center": [(bounds[0] + bounds[2]) / 2, (bounds[1] + bounds[3]) / 2, 6],
+        "vector_layers": [
+            {
+                "id": layer.name,
+                "description": layer.title,
+                "minzoom": 0,
+                "maxzoom": mvt.MAX_ZOOM,
+                "fields": {f.name: JSON_TYPES.get(f.type, "String") for f in fields},
+            }
+        ],
+    }
+    return doc
+
+
+@_both("", "The TileJSON documents of the layers")
+def index(request: Request, session: StreamSessionDep, scope: ScopeDep) -> Response:
+    base = _base(request, scope)
+    layers = scope.layers(session)
+    return JSONResponse(
+        {
+            "layers": [
+                {"name": x.name, "title": x.title, "tilejson": f"{base}/{x.name}/tilejson.json"}
+                for x in layers
+            ]
+        }
+    )
+
+
+@_both("/{layer}/tilejson.json", "TileJSON of one layer")
+def layer_tilejson(
+    request: Request, layer: str, session: StreamSessionDep, scope: ScopeDep
+) -> Response:
+    found = scope.find(session, layer)
+    ctx = scope.context()
+    extent = Features(session, found, ctx).extent()
+    return JSONResponse(tilejson(_base(request, scope), found, found.fields_for(ctx), extent))
+
+
+@_both("/{layer}/{z}/{x}/{y}.mvt", "One vector tile (MVT)")
+def tile(
+    layer: str,
+    z: int,
+    x: int,
+    y: int,
+    session: StreamSessionDep,
+    scope: ScopeDep,
+    log: AccessLogDep,
+    run: int | None = None,
+) -> Response:
+    ctx = scope.context(run)
+    found = scope.registry.find(session, ctx, layer)
+    if not mvt.tile_exists(z, x, y):
+        raise NotFound(f"tile {z}/{x}/{y} does not exist")
+    data, count = mvt.tile(session, found, ctx, z, x, y)
+    log.read(found, "tiles", count, mvt.tile_bounds(z, x, y))
+    return Response(data, media_type=MVT, headers={"Cache-Control": "no-store"})
