@@ -9,7 +9,7 @@ from fastapi import Depends, FastAPI
 from fastapi.openapi.utils import get_openapi
 
 from app import __version__
-from app.api import comuni, errors, health, responses, surveys
+from app.api import comuni, errors, exports, health, ogc, responses, surveys, tiles, wfs
 from app.api.auth import optional_principal
 from app.census.questionnaire import Document
 from app.db import make_engine, session_factory
@@ -55,6 +55,8 @@ def create_app(database_url: str | None = None) -> FastAPI:
     )
     errors.install(app)
     for module in (health, comuni, surveys, responses):
+        app.include_router(module.router)
+    for module in (wfs, ogc, tiles, exports):
         app.include_router(module.router)
     document_schema(app)
     return app
