@@ -9,7 +9,18 @@ from fastapi import Depends, FastAPI
 from fastapi.openapi.utils import get_openapi
 
 from app import __version__
-from app.api import comuni, errors, exports, health, ogc, responses, surveys, tiles, wfs
+from app.api import (
+    comuni,
+    errors,
+    exports,
+    health,
+    indicators,
+    ogc,
+    responses,
+    surveys,
+    tiles,
+    wfs,
+)
 from app.api.auth import optional_principal
 from app.census.questionnaire import Document
 from app.db import make_engine, session_factory
@@ -54,7 +65,7 @@ def create_app(database_url: str | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     errors.install(app)
-    for module in (health, comuni, surveys, responses):
+    for module in (health, comuni, surveys, responses, indicators):
         app.include_router(module.router)
     for module in (wfs, ogc, tiles, exports):
         app.include_router(module.router)

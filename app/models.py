@@ -8,12 +8,14 @@ from app.census.models import (
     Survey,
     Token,
 )
-from app.geo.models import AccessLog, Comune, ComuniVintage
+from app.geo.models import AccessLog, Comune, ComuneNeighbour, ComuniVintage, HotspotRun
 
 __all__ = [
     "AccessLog",
     "Comune",
+    "ComuneNeighbour",
     "ComuniVintage",
+    "HotspotRun",
     "FormalSettlementRow",
     "InformalSettlementRow",
     "Response",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import uuid
 from collections.abc import Iterator
@@ -146,3 +147,22 @@ def live_url(database_url: str, tmp_path_factory) -> Iterator[str]:
     log = tmp_path_factory.mktemp("live") / "uvicorn.log"
     with live_server(database_url, log) as url:
         yield url
+
+
+@pytest.fixture(scope="session")
+def national_survey(engine) -> str:
+    """A committed synthetic national wave (4,000 responses on the 2021 comuni); its code."""
+    from app.census.imports import import_lines
+    from app.census.tokens import Principal
+    from tests.utils.documents import open_survey
+    from tests.utils.synthetic import national_documents
+
+    with Session(engine) as session, session.begin():
+        survey = open_survey(session, code="national")
+        docs = national_documents(session, responded=4000, seed=7)
+        lines = [(i, json.dumps(doc)) for i, doc in enumerate(docs)]
+        result = import_lines(
+            session, survey, Principal(None, "admin", "fixture", frozenset(), None), lines
+        )
+        assert not result.rejected, result.rejected[:3]
+    return "national"

@@ -26,6 +26,11 @@ def _report(result: LoadResult) -> None:
         out.print(
             f"  repaired {len(result.repaired)} invalid geometries: {', '.join(result.repaired)}"
         )
+    if result.islands:
+        out.print(
+            f"  {result.islands} comuni have no contiguous neighbour (islands); for spatial "
+            "statistics they are joined to their nearest comune"
+        )
     if result.removed:
         out.print(f"  removed {result.removed} comuni no longer in the file")
     if result.without_attributes:

@@ -18,6 +18,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from app.errors import LoadError
+from app.geo.contiguity import build_neighbours
 from app.geo.istat import REGION_NAMES, REGION_RIPARTIZIONE, fold, ripartizione_of
 
 # progress(step, done, total): the CLI draws it, the domain only reports it.
@@ -102,6 +103,7 @@ class LoadResult:
     without_attributes: list[str] = field(default_factory=list)
     moved_province: list[str] = field(default_factory=list)
     removed: int = 0
+    islands: int = 0  # comuni with no contiguous neighbour, joined to their nearest
 
 
 @dataclass
@@ -353,7 +355,11 @@ def load_comuni(
     report("repairing and indexing", 0, 1)
     session.execute(UPSERT_COMUNI, {"vintage": vintage, "srid": boundaries.srid})
     result.removed = session.execute(DELETE_GONE, {"vintage": vintage}).rowcount
+    session.execute(text("analyze comuni"))
     report("repairing and indexing", 1, 1)
+    report("contiguity", 0, 1)
+    result.islands = build_neighbours(session, vintage)
+    report("contiguity", 1, 1)
     return result
 
 

@@ -7,17 +7,20 @@ from datetime import datetime
 from geoalchemy2 import Geometry, WKBElement
 from sqlalchemy import (
     BigInteger,
+    CheckConstraint,
     DateTime,
     Float,
     ForeignKey,
     Identity,
     Integer,
+    PrimaryKeyConstraint,
     SmallInteger,
     String,
     Text,
     UniqueConstraint,
     func,
 )
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base
@@ -83,3 +86,47 @@ class AccessLog(Base):
     bbox: Mapped[str | None] = mapped_column(Text)  # minx,miny,maxx,maxy in EPSG:4326
     count: Mapped[int | None] = mapped_column(Integer)
     client: Mapped[str | None] = mapped_column(Text)
+
+
+class ComuneNeighbour(Base):
+    """Queen contiguity of a vintage, built once in PostGIS; islands borrow their nearest comune."""
+
+    __tablename__ = "comune_neighbours"
+    __table_args__ = (
+        CheckConstraint("kind in ('queen', 'nearest')", name="kind"),
+        PrimaryKeyConstraint("vintage", "code", "neighbour"),
+    )
+
+    vintage: Mapped[int] = mapped_column(
+        SmallInteger, ForeignKey("comuni_vintages.vintage", ondelete="CASCADE")
+    )
+    code: Mapped[str] = mapped_column(String(6))
+    neighbour: Mapped[str] = mapped_column(String(6))
+    kind: Mapped[str] = mapped_column(String(8))
+
+
+class HotspotRun(Base):
+    """A Gi* computation, kept for the data state it was computed on."""
+
+    __tablename__ = "hotspot_runs"
+    __table_args__ = (
+        UniqueConstraint(
+            "survey_id",
+            "fingerprint",
+            "indicator",
+            "permutations",
+            "seed",
+            name="uq_hotspot_runs_key",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    survey_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("surveys.id", ondelete="CASCADE"))
+    fingerprint: Mapped[str] = mapped_column(String(32))
+    indicator: Mapped[str] = mapped_column(Text)
+    permutations: Mapped[int] = mapped_column(Integer)
+    seed: Mapped[int] = mapped_column(BigInteger)
+    items: Mapped[list[dict]] = mapped_column(JSONB)
+    computed_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now()
+    )

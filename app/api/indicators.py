@@ -1,0 +1,193 @@
+"""REST: indicators per level, hot spots and settlement clusters of a survey wave."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query
+from fastapi.responses import StreamingResponse
+from pydantic import BaseModel, Field, create_model
+
+from app.api.auth import AnalystDep, MaybePrincipal
+from app.api.deps import Page, SessionDep
+from app.census.surveys import get_survey
+from app.geo import clusters as cluster_service
+from app.geo import hotspots as hotspot_service
+from app.geo.indicators import INDICATORS, LEVELS
+from app.geo.publication import FIELDS, INTEGERS, indicator_rows
+
+router = APIRouter(prefix="/api/v1/surveys/{survey_code}", tags=["indicators"])
+
+LevelQuery = Annotated[
+    Literal["comune", "province", "region", "ripartizione", "italy"],
+    Query(description="Level of the rows: " + ", ".join(LEVELS) + "."),
+]
+
+
+def _field(name: str):
+    i = INDICATORS[name]
+    kind = int if name in INTEGERS else float
+    note = (
+        " Withheld (null) for the public when small; see `suppressed_fields`."
+        if (i.sensitive or i.kind == "rate")
+        else ""
+    )
+    return kind | None, Field(description=f"{i.description} Unit: {i.unit}.{note}")
+
+
+IndicatorRow = create_model(
+    "IndicatorRow",
+    __doc__="One unit's indicators. Anonymous callers get small counts withheld.",
+    level=(str, Field(description="comune, province, region, ripartizione or italy.")),
+    code=(str, Field(description="ISTAT code of the unit (IT for Italy).")),
+    name=(str, Field(description="Name of the unit.")),
+    **{name: _field(name) for name in FIELDS},
+    suppressed=(bool, Field(description="Some values of this row are withheld.")),
+    suppressed_fields=(list[str], Field(description="The withheld fields.")),
+)
+
+
+def _csv(rows: list[dict]) -> Iterator[str]:
+    columns = ["level", "code", "name", *FIELDS, "suppressed", "suppressed_fields"]
+    buf = io.StringIO()
+    writer = csv.writer(buf)
+    writer.writerow(columns)
+    for start in range(0, len(rows), 1000):
+        for row in rows[start : start + 1000]:
+            writer.writerow(
+                [";".join(row[c]) if c == "suppressed_fields" else row[c] for c in columns]
+            )
+        yield buf.getvalue()
+        buf.seek(0)
+        buf.truncate()
+
+
+@router.get(
+    "/indicators",
+    response_model=Page[IndicatorRow],  # type: ignore[valid-type]
+    summary="Indicators of one level, in JSON or CSV (public: small counts withheld)",
+    responses={200: {"content": {"text/csv": {}}}},
+)
+def get_indicators(
+    session: SessionDep,
+    caller: MaybePrincipal,
+    survey_code: str,
+    level: LevelQuery = "region",
+    f: Annotated[Literal["json", "csv"], Query(description="Output format.")] = "json",
+    limit: Annotated[int | None, Query(ge=1, le=10000, description="JSON page size.")] = None,
+    offset: Annotated[int, Query(ge=0)] = 0,
+):
+    survey = get_survey(session, survey_code)
+    rows = indicator_rows(session, survey, level, full=bool(caller and caller.is_analyst))
+    if f == "csv":
+        page = rows[offset : offset + limit] if limit else rows[offset:]
+        return StreamingResponse(
+            _csv(page),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="{survey.code}-{level}.csv"'},
+        )
+    limit = limit or 100
+    return Page(items=rows[offset : offset + limit], total=len(rows), limit=limit, offset=offset)
+
+
+class HotspotItem(BaseModel):
+    code: str
+    name: str
+    value: float | None = Field(description="The indicator (unknown for non-respondents).")
+    responded: bool = Field(description="False: the comune counts 0 in the statistic.")
+    z: float = Field(description="Gi* standardised by its permutation distribution.")
+    p: float = Field(description="Two-sided p-value of z.")
+    p_sim: float = Field(description="Pseudo p-value of the permutation test.")
+    p_fdr: float = Field(description="p adjusted for false discoveries (Benjamini-Hochberg).")
+    class_: str = Field(
+        alias="class",
+        description="hot_99, hot_95, hot_90, cold_99, cold_95, cold_90 or not_significant.",
+    )
+    neighbours: int = Field(description="Contiguous comuni (or the nearest, for islands).")
+    nearest_neighbour_borrowed: bool = Field(description="An island joined to its nearest.")
+
+
+class HotspotsOut(Page[HotspotItem]):
+    indicator: str
+    permutations: int
+    seed: int
+    stored: bool = Field(description="Reused from a computation on the same data state.")
+
+
+@router.get(
+    "/hotspots",
+    response_model=HotspotsOut,
+    response_model_by_alias=True,
+    summary="Getis-Ord Gi* hot spots of an indicator over comuni (analysts)",
+)
+def get_hotspots(
+    session: SessionDep,
+    _: AnalystDep,
+    survey_code: str,
+    indicator: Annotated[str, Query(description="A comune-level indicator field.")],
+    permutations: Annotated[int, Query(ge=0, le=9999)] = 999,
+    seed: Annotated[int, Query(ge=0, le=2**32 - 1)] = 0,
+    limit: Annotated[int, Query(ge=1, le=10000)] = 10000,
+    offset: Annotated[int, Query(ge=0)] = 0,
+):
+    survey = get_survey(session, survey_code)
+    items, stored = hotspot_service.hotspots(session, survey, indicator, permutations, seed)
+    return {
+        "items": items[offset : offset + limit], "total": len(items), "limit": limit,
+        "offset": offset, "indicator": indicator, "permutations": permutations, "seed": seed,
+        "stored": stored,
+    }  # fmt: skip
+
+
+class ClusterComune(BaseModel):
+    code: str
+    name: str
+    province_code: str
+    province_acronym: str | None
+    region_code: str
+    region_name: str
+
+
+class ClusterMember(BaseModel):
+    kind: str = Field(description="informal or formal.")
+    id: int
+    comune_code: str
+    type: str
+    persons_min: int | None
+    persons_max: int | None
+    lon: float
+    lat: float
+
+
+class Cluster(BaseModel):
+    cluster: int = Field(description="Numbered by the cluster's first settlement.")
+    settlements: int
+    persons_min: int
+    persons_max: int
+    persons_mid: float
+    comuni: list[ClusterComune]
+    provinces: list[str]
+    regions: list[str]
+    members: list[ClusterMember]
+    hull: dict = Field(description="GeoJSON Polygon around the members (250 m buffer).")
+
+
+@router.get(
+    "/clusters",
+    response_model=Page[Cluster],
+    summary="DBSCAN clusters of settlements, across comune borders (analysts)",
+)
+def get_clusters(
+    session: SessionDep,
+    _: AnalystDep,
+    survey_code: str,
+    eps_km: Annotated[float, Query(gt=0, le=100, description="Neighbourhood radius (km).")] = 2,
+    min_points: Annotated[int, Query(ge=1, le=1000)] = 3,
+    include_formal: bool = False,
+):
+    survey = get_survey(session, survey_code)
+    items = cluster_service.clusters(session, survey, eps_km, min_points, include_formal)
+    return Page(items=items, total=len(items), limit=len(items), offset=0)

@@ -1,0 +1,261 @@
+"""Indicators of a survey wave, per comune and rolled up to province, region, ripartizione, Italy.
+
+Figures are computed from the current revisions on every call, so an analyst who posts and then
+reads sees the change. Rates use the population (2011 census) and area of the comuni that
+responded, so that the numerator and the denominator cover the same territory.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import pandas as pd
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from app.census.models import Survey
+
+Level = Literal["comune", "province", "region", "ripartizione", "italy"]
+LEVELS: tuple[Level, ...] = ("comune", "province", "region", "ripartizione", "italy")
+Kind = Literal["comuni", "people", "places", "settlements", "share", "rate"]
+
+
+@dataclass(frozen=True)
+class Indicator:
+    """One published figure: its unit, what it counts, and what it is derived from."""
+
+    name: str
+    unit: str
+    description: str
+    kind: Kind
+    base: str | None = None  # a rate's count
+
+    @property
+    def sensitive(self) -> bool:
+        """Counts of people or settlements are small-count protected; counts of comuni are not."""
+        return self.kind in ("people", "places", "settlements")
+
+
+COUNTS = [
+    Indicator("invited", "comuni", "Comuni of the wave's vintage, all invited.", "comuni"),
+    Indicator("responded", "comuni", "Comuni that submitted a response.", "comuni"),
+    Indicator("workers_present", "comuni", "Responding comuni reporting foreign agri-food "
+              "workers.", "comuni"),
+    Indicator("workers_stable", "persons", "Foreign agri-food workers living there all year "
+              "(estimate).", "people"),
+    Indicator("workers_seasonal", "persons", "Foreign agri-food workers present for the "
+              "season (estimate).", "people"),
+    Indicator("formal_settlements", "settlements", "Formal settlements (reception centres, "
+              "dormitories, employer housing, ...).", "settlements"),
+    Indicator("formal_capacity", "places", "Places in formal settlements.", "places"),
+    Indicator("formal_occupants", "persons", "People housed in formal settlements.", "people"),
+    Indicator("informal_settlements", "settlements", "Informal settlements (occupied "
+              "buildings, shacks, tents, ...).", "settlements"),
+    Indicator("informal_persons_min", "persons", "People in informal settlements, lowest "
+              "estimate.", "people"),
+    Indicator("informal_persons_max", "persons", "People in informal settlements, highest "
+              "estimate.", "people"),
+    Indicator("informal_persons_mid", "persons", "People in informal settlements, midpoint of "
+              "each settlement's min and max (the one-number estimate).", "people"),
+    Indicator("informal_without_water", "settlements", "Informal settlements without water "
+              "(answer false).", "settlements"),
+    Indicator("informal_water_unknown", "settlements", "Informal settlements whose water is "
+              "unknown (answer null or absent).", "settlements"),
+    Indicator("informal_without_electricity", "settlements", "Informal settlements without "
+              "electricity.", "settlements"),
+    Indicator("informal_electricity_unknown", "settlements", "Informal settlements whose "
+              "electricity is unknown.", "settlements"),
+    Indicator("informal_without_toilets", "settlements", "Informal settlements without "
+              "toilets.", "settlements"),
+    Indicator("informal_toilets_unknown", "settlements", "Informal settlements whose toilets "
+              "are unknown.", "settlements"),
+    Indicator("informal_active_7y", "settlements", "Informal settlements active for 7 or more "
+              "years at the wave's reference year (the year it opened).", "settlements"),
+]  # fmt: skip
+
+RATE_BASES = [
+    "workers_stable", "workers_seasonal", "formal_occupants", "informal_settlements",
+    "informal_persons_mid",
+]  # fmt: skip
+RATES = [
+    Indicator(
+        f"{base}_{suffix}", unit, f"{base} {per}, over the comuni that responded.", "rate", base
+    )
+    for base in RATE_BASES
+    for suffix, unit, per in (
+        ("per_1000_residents", "per 1,000 residents", "per 1,000 residents (2011 census)"),
+        ("per_km2", "per km²", "per km²"),
+    )
+]
+SHARES = [
+    Indicator("response_rate", "share 0-1", "responded / invited.", "share", "responded"),
+]
+INDICATORS: dict[str, Indicator] = {i.name: i for i in COUNTS + RATES + SHARES}
+COUNT_NAMES = [i.name for i in COUNTS]
+
+# Cells whose values are tied by an equation are withheld together: mid = (min + max) / 2.
+LINKED = [("informal_persons_min", "informal_persons_max", "informal_persons_mid")]
+
+# What the wave's answers add to each comune that has any (the rest are left joins of nothing).
+ANSWERS = text(
+    """
+    with f as (
+        select comune_code, count(*) as n, coalesce(sum(capacity), 0) as capacity,
+               coalesce(sum(occupants), 0) as occupants
+        from formal_settlements where survey_id = :survey_id group by comune_code
+    ), i as (
+        select comune_code, count(*) as n, sum(persons_min) as pmin, sum(persons_max) as pmax,
+               count(*) filter (where water is false) as no_water,
+               count(*) filter (where water is null) as water_unknown,
+               count(*) filter (where electricity is false) as no_electricity,
+               count(*) filter (where electricity is null) as electricity_unknown,
+               count(*) filter (where toilets is false) as no_toilets,
+               count(*) filter (where toilets is null) as toilets_unknown,
+               count(*) filter (where since_year <= :reference_year - 7) as active_7y
+        from informal_settlements where survey_id = :survey_id group by comune_code
+    )
+    select r.comune_code as code, 1 as responded, r.workers_present::int as workers_present,
+           coalesce(r.workers_stable, 0) as workers_stable,
+           coalesce(r.workers_seasonal, 0) as workers_seasonal,
+           coalesce(f.n, 0) as formal_settlements, coalesce(f.capacity, 0) as formal_capacity,
+           coalesce(f.occupants, 0) as formal_occupants,
+           coalesce(i.n, 0) as informal_settlements,
+           coalesce(i.pmin, 0) as informal_persons_min,
+           coalesce(i.pmax, 0) as informal_persons_max,
+           coalesce(i.no_water, 0) as informal_without_water,
+           coalesce(i.water_unknown, 0) as informal_water_unknown,
+           coalesce(i.no_electricity, 0) as informal_without_electricity,
+           coalesce(i.electricity_unknown, 0) as informal_electricity_unknown,
+           coalesce(i.no_toilets, 0) as informal_without_toilets,
+           coalesce(i.toilets_unknown, 0) as informal_toilets_unknown,
+           coalesce(i.active_7y, 0) as informal_active_7y
+    from responses r
+    left join f on f.comune_code = r.comune_code
+    left join i on i.comune_code = r.comune_code
+    where r.survey_id = :survey_id
+    """
+)
+
+COMUNI = text(
+    """
+    select code, name, province_code, province_name, region_code, region_name,
+           ripartizione_code, ripartizione, population_2011, area_km2
+    from comuni where vintage = :vintage order by code
+    """
+)
+
+# The comuni of a vintage change only when it is reloaded, so their attributes are kept in
+# memory, keyed by the time of the load; the answers are read afresh on every call.
+_comuni_cache: dict[tuple[int, object], pd.DataFrame] = {}
+
+
+def _comuni(session: Session, vintage: int) -> tuple[tuple[int, object], pd.DataFrame]:
+    loaded_at = session.scalar(
+        text("select loaded_at from comuni_vintages where vintage = :v"), {"v": vintage}
+    )
+    key = (vintage, loaded_at)
+    if key not in _comuni_cache:
+        result = session.execute(COMUNI, {"vintage": vintage})
+        frame = pd.DataFrame([tuple(r) for r in result], columns=list(result.keys()))
+        _comuni_cache.clear()
+        _comuni_cache[key] = frame.set_index("code", drop=False)
+    return key, _comuni_cache[key]
+
+
+# How each level names its units, from the comune table's columns.
+KEYS: dict[Level, tuple[str, str] | None] = {
+    "comune": ("code", "name"),
+    "province": ("province_code", "province_name"),
+    "region": ("region_code", "region_name"),
+    "ripartizione": ("ripartizione_code", "ripartizione"),
+    "italy": None,
+}
+
+
+@dataclass
+class IndicatorTables:
+    """Every level's counts for one state of the data, with the tree that nests them."""
+
+    levels: dict[Level, pd.DataFrame]  # indexed by code; counts, population, area, parent
+    fingerprint: str
+    comuni_key: tuple[int, object]  # the vintage and when it was loaded: the units' identity
+
+    def rows(self, level: Level) -> pd.DataFrame:
+        return self.levels[level]
+
+
+def comune_table(session: Session, survey: Survey) -> pd.DataFrame:
+    """Return one row per comune of the wave's vintage, with its counts."""
+    result = session.execute(
+        ANSWERS, {"survey_id": survey.id, "reference_year": survey.opens_at.year}
+    )
+    answers = pd.DataFrame([tuple(r) for r in result], columns=list(result.keys()))
+    df = _comuni(session, survey.vintage)[1].join(answers.set_index("code"), how="left")
+    df["invited"] = 1
+    df["responded"] = df["responded"].fillna(0).astype(int)
+    # What a comune that did not answer would count is unknown, not zero.
+    for name in COUNT_NAMES:
+        if name not in ("invited", "responded", "informal_persons_mid"):
+            df[name] = df[name].astype(float)
+    df["informal_persons_mid"] = (df["informal_persons_min"] + df["informal_persons_max"]) / 2
+    return df.reset_index(drop=True)
+
+
+def _with_rates(df: pd.DataFrame) -> pd.DataFrame:
+    population = df["responded_population"].where(df["responded_population"] > 0)
+    area = df["responded_area_km2"].where(df["responded_area_km2"] > 0)
+    for base in RATE_BASES:
+        df[f"{base}_per_1000_residents"] = df[base] / population * 1000
+        df[f"{base}_per_km2"] = df[base] / area
+    df["response_rate"] = df["responded"] / df["invited"]
+    return df
+
+
+def tables(session: Session, survey: Survey, fingerprint: str = "") -> IndicatorTables:
+    """Compute every level's indicators for the current state of a wave."""
+    comuni = comune_table(session, survey)
+    responded = comuni["responded"] == 1
+    comuni["responded_population"] = comuni["population_2011"].where(responded).astype(float)
+    comuni["responded_area_km2"] = comuni["area_km2"].where(responded)
+    comuni["italy_code"] = "IT"
+    comuni["italy_name"] = "Italia"
+    comuni["ripartizione_code"] = comuni["ripartizione_code"].astype(str)
+    sums = [*COUNT_NAMES, "responded_population", "responded_area_km2"]
+
+    levels: dict[Level, pd.DataFrame] = {}
+    parents = {"comune": "province_code", "province": "region_code",
+               "region": "ripartizione_code", "ripartizione": "italy_code"}  # fmt: skip
+    for level in LEVELS:
+        key, name = KEYS[level] or ("italy_code", "italy_name")
+        if level == "comune":
+            df = comuni.rename(columns={"code": "key", "name": "label"}).copy()
+        else:
+            grouped = comuni.groupby(key, sort=True)
+            # min_count=1: a unit where nobody answered has unknown totals, not zeros.
+            df = grouped[sums].sum(min_count=1)
+            df["label"] = grouped[name].first()
+            df = df.reset_index().rename(columns={key: "key"})
+            df["invited"] = df["invited"].fillna(0)
+            df["responded"] = df["responded"].fillna(0)
+        if level in parents:
+            parent_key = parents[level]
+            lookup = comuni.drop_duplicates(key).set_index(key)[parent_key]
+            df["parent"] = df["key"].map(lookup) if level != "comune" else df[parent_key]
+        else:
+            df["parent"] = None
+        df = _with_rates(df.set_index("key", drop=False))
+        df["level"] = level
+        levels[level] = df
+    return IndicatorTables(levels, fingerprint, _comuni(session, survey.vintage)[0])
+
+
+def data_fingerprint(session: Session, survey: Survey) -> str:
+    """Fingerprint the input data: the current revision of every response, in order."""
+    return session.scalar(
+        text(
+            "select md5(coalesce(string_agg(comune_code || ':' || etag, ',' order by "
+            "comune_code), '')) from responses where survey_id = :survey_id"
+        ),
+        {"survey_id": survey.id},
+    )
