@@ -52,6 +52,7 @@ class Tree:
     parent: np.ndarray  # -1 for the root
     children: list[list[int]]
     is_leaf: np.ndarray
+    depth: list[int]  # 0 for Italy, 4 for a comune
 
     @classmethod
     def of(cls, tables: IndicatorTables) -> Tree:
@@ -75,9 +76,11 @@ class Tree:
         for node, p in enumerate(parent):
             if p >= 0:
                 children[p].append(int(node))
-        is_leaf = np.array([level == "comune" for level, _ in cells])
+        is_leaf = np.zeros(len(cells), dtype=bool)
+        is_leaf[: offsets[LEVELS[1]]] = True
+        depth = [len(LEVELS) - 1 - LEVELS.index(level) for level, _ in cells]
         _trees.clear()
-        _trees[tables.comuni_key] = tree = cls(cells, parent, children, is_leaf)
+        _trees[tables.comuni_key] = tree = cls(cells, parent, children, is_leaf, depth)
         return tree
 
     def ancestors(self, node: int):
@@ -180,29 +183,27 @@ class Protector:
         return candidates[order[-1]]
 
     def run(self) -> set[int]:
-        if not self.suppressed:
-            return self.suppressed
+        """Withhold cells until no group under any total can give one back."""
         root = len(self.tree.cells) - 1
-        while True:
-            mended = False
-            # Only totals above a withheld cell can give one back.
-            tops = sorted(
-                {a for node in self.suppressed for a in self.tree.ancestors(node)}, key=self._depth
-            )
-            for top in tops:
-                published = top not in self.suppressed
-                if not published and top != root:
-                    continue  # a withheld unit is checked from its nearest published total
-                while (found := self.problem(top, published)) is not None:
-                    self.grow(top, *found)
-                    mended = True
-                    if top in self.suppressed and top != root:
-                        break
-            if not mended:
-                return self.suppressed
-
-    def _depth(self, node: int) -> int:
-        return sum(1 for _ in self.tree.ancestors(node)) * -1
+        # Only totals above a withheld cell can give one back, and withholding a cell only
+        # changes the groups of its ancestors: check those, deepest first, until none is left.
+        pending = {a for node in self.suppressed for a in self.tree.ancestors(node)}
+        while pending:
+            top = max(pending, key=lambda n: (self.tree.depth[n], -n))
+            pending.discard(top)
+            published = top not in self.suppressed
+            if not published and top != root:
+                continue  # a withheld unit is checked from its nearest published total
+            while (found := self.problem(top, published)) is not None:
+                before = set(self.suppressed)
+                self.grow(top, *found)
+                for node in self.suppressed - before:
+                    pending.update(self.tree.ancestors(node))
+                    if not self.tree.is_leaf[node]:
+                        pending.add(node)
+                if top in self.suppressed and top != root:
+                    break
+        return self.suppressed
 
 
 def suppression_pattern(tables: IndicatorTables, threshold: int) -> Pattern:

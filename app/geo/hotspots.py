@@ -24,8 +24,9 @@ from sqlalchemy.orm import Session
 from app.census.models import Survey
 from app.errors import Problem, ValidationFailed
 from app.geo.contiguity import neighbours
-from app.geo.indicators import INDICATORS, IndicatorTables, data_fingerprint, tables
+from app.geo.indicators import INDICATORS, IndicatorTables, data_fingerprint
 from app.geo.models import HotspotRun
+from app.geo.publication import current_tables
 
 CLASSES = ((0.01, "99"), (0.05, "95"), (0.10, "90"))
 MAX_PERMUTATIONS = 9999
@@ -121,7 +122,7 @@ def hotspots(
     stored = session.scalar(select(HotspotRun.items).filter_by(**key))
     if stored is not None:
         return stored, True
-    current = tables(session, survey, fingerprint)
+    current = current_tables(session, survey)
     items = compute(session, current, survey.vintage, indicator, permutations, seed)
     session.execute(insert(HotspotRun).values(**key, items=items).on_conflict_do_nothing())
     return items, False

@@ -7,9 +7,10 @@ responded, so that the numerator and the denominator cover the same territory.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import text
 from sqlalchemy.orm import Session
@@ -150,11 +151,16 @@ COMUNI = text(
 _comuni_cache: dict[tuple[int, object], pd.DataFrame] = {}
 
 
-def _comuni(session: Session, vintage: int) -> tuple[tuple[int, object], pd.DataFrame]:
+def comuni_key(session: Session, vintage: int) -> tuple[int, object]:
+    """Identify the comuni of a vintage as loaded: the vintage and the time of its load."""
     loaded_at = session.scalar(
         text("select loaded_at from comuni_vintages where vintage = :v"), {"v": vintage}
     )
-    key = (vintage, loaded_at)
+    return (vintage, loaded_at)
+
+
+def _comuni(session: Session, vintage: int) -> tuple[tuple[int, object], pd.DataFrame]:
+    key = comuni_key(session, vintage)
     if key not in _comuni_cache:
         result = session.execute(COMUNI, {"vintage": vintage})
         frame = pd.DataFrame([tuple(r) for r in result], columns=list(result.keys()))
@@ -180,6 +186,7 @@ class IndicatorTables:
     levels: dict[Level, pd.DataFrame]  # indexed by code; counts, population, area, parent
     fingerprint: str
     comuni_key: tuple[int, object]  # the vintage and when it was loaded: the units' identity
+    patterns: dict = field(default_factory=dict)  # suppression patterns by threshold
 
     def rows(self, level: Level) -> pd.DataFrame:
         return self.levels[level]
@@ -212,42 +219,83 @@ def _with_rates(df: pd.DataFrame) -> pd.DataFrame:
     return df
 
 
+@dataclass(frozen=True)
+class Nesting:
+    """How the comuni of a vintage group into each level: computed once per load."""
+
+    group: dict[Level, np.ndarray]  # per comune, the index of its unit at each level
+    units: dict[Level, pd.DataFrame]  # per level: key, label and parent key, in unit order
+
+
+_nestings: dict[object, Nesting] = {}
+
+
+def _nesting(key: object, comuni: pd.DataFrame) -> Nesting:
+    if key in _nestings:
+        return _nestings[key]
+    frame = comuni.assign(
+        italy_code="IT",
+        italy_name="Italia",
+        ripartizione_code=comuni["ripartizione_code"].astype(str),
+    )
+    parents = {"province": "region_code", "region": "ripartizione_code",
+               "ripartizione": "italy_code", "italy": None}  # fmt: skip
+    group, units = {}, {}
+    for level in LEVELS[1:]:
+        key_col, name_col = KEYS[level] or ("italy_code", "italy_name")
+        codes, index = np.unique(frame[key_col].to_numpy(dtype=str), return_inverse=True)
+        first = frame.drop_duplicates(key_col).set_index(key_col).loc[codes]
+        parent = parents[level]
+        units[level] = pd.DataFrame(
+            {
+                "key": codes,
+                "label": first[name_col].to_numpy(),
+                "parent": first[parent].to_numpy() if parent else None,
+            }
+        )
+        group[level] = index
+    _nestings.clear()
+    _nestings[key] = nesting = Nesting(group, units)
+    return nesting
+
+
 def tables(session: Session, survey: Survey, fingerprint: str = "") -> IndicatorTables:
     """Compute every level's indicators for the current state of a wave."""
     comuni = comune_table(session, survey)
+    key, _ = _comuni(session, survey.vintage)
+    nesting = _nesting(key, comuni)
     responded = comuni["responded"] == 1
     comuni["responded_population"] = comuni["population_2011"].where(responded).astype(float)
     comuni["responded_area_km2"] = comuni["area_km2"].where(responded)
-    comuni["italy_code"] = "IT"
-    comuni["italy_name"] = "Italia"
-    comuni["ripartizione_code"] = comuni["ripartizione_code"].astype(str)
     sums = [*COUNT_NAMES, "responded_population", "responded_area_km2"]
+    values = comuni[sums].to_numpy(dtype=float)
+    known = ~np.isnan(values)
+    filled = np.where(known, values, 0.0)
 
-    levels: dict[Level, pd.DataFrame] = {}
-    parents = {"comune": "province_code", "province": "region_code",
-               "region": "ripartizione_code", "ripartizione": "italy_code"}  # fmt: skip
-    for level in LEVELS:
-        key, name = KEYS[level] or ("italy_code", "italy_name")
-        if level == "comune":
-            df = comuni.rename(columns={"code": "key", "name": "label"}).copy()
-        else:
-            grouped = comuni.groupby(key, sort=True)
-            # min_count=1: a unit where nobody answered has unknown totals, not zeros.
-            df = grouped[sums].sum(min_count=1)
-            df["label"] = grouped[name].first()
-            df = df.reset_index().rename(columns={key: "key"})
-            df["invited"] = df["invited"].fillna(0)
-            df["responded"] = df["responded"].fillna(0)
-        if level in parents:
-            parent_key = parents[level]
-            lookup = comuni.drop_duplicates(key).set_index(key)[parent_key]
-            df["parent"] = df["key"].map(lookup) if level != "comune" else df[parent_key]
-        else:
-            df["parent"] = None
+    base = comuni.rename(columns={"code": "key", "name": "label"})
+    base["parent"] = base["province_code"]
+    levels: dict[Level, pd.DataFrame] = {"comune": base}
+    for level in LEVELS[1:]:
+        index = nesting.group[level]
+        n = len(nesting.units[level])
+        totals = np.column_stack(
+            [np.bincount(index, weights=filled[:, j], minlength=n) for j in range(len(sums))]
+        )
+        # A unit where nobody answered has unknown totals, not zeros.
+        seen = np.column_stack(
+            [np.bincount(index, weights=known[:, j], minlength=n) for j in range(len(sums))]
+        )
+        totals[seen == 0] = np.nan
+        df = nesting.units[level].copy()
+        df[sums] = totals
+        levels[level] = df
+    for level, df in levels.items():
         df = _with_rates(df.set_index("key", drop=False))
+        df["invited"] = df["invited"].fillna(0)
+        df["responded"] = df["responded"].fillna(0)
         df["level"] = level
         levels[level] = df
-    return IndicatorTables(levels, fingerprint, _comuni(session, survey.vintage)[0])
+    return IndicatorTables(levels, fingerprint, key)
 
 
 def data_fingerprint(session: Session, survey: Survey) -> str:

@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict
+from threading import Lock
+
 import numpy as np
 from sqlalchemy.orm import Session
 
 from app.census.models import Survey
 from app.geo.disclosure import Pattern, suppression_pattern
-from app.geo.indicators import INDICATORS, IndicatorTables, Level, data_fingerprint, tables
+from app.geo.indicators import (
+    INDICATORS,
+    IndicatorTables,
+    Level,
+    comuni_key,
+    data_fingerprint,
+    tables,
+)
 from app.settings import disclosure_settings
 
 FIELDS = list(INDICATORS)
@@ -23,10 +33,14 @@ def rows_of(tables_: IndicatorTables, level: Level, pattern: Pattern | None) -> 
     df = tables_.rows(level)
     values = df[FIELDS].to_numpy(dtype=float)
     codes = [str(c) for c in df.index]
-    withheld = [pattern.fields(level, c) if pattern else set() for c in codes]
-    column = {name: j for j, name in enumerate(FIELDS)}
     cells = values.astype(object)
+    for j, name in enumerate(FIELDS):
+        if name in INTEGERS:
+            whole = ~np.isnan(values[:, j])
+            cells[whole, j] = values[whole, j].astype(np.int64).astype(object)
     cells[np.isnan(values)] = None
+    column = {name: j for j, name in enumerate(FIELDS)}
+    withheld = [pattern.fields(level, c) if pattern else frozenset() for c in codes]
     for i, names in enumerate(withheld):
         for name in names:
             cells[i, column[name]] = None
@@ -34,22 +48,47 @@ def rows_of(tables_: IndicatorTables, level: Level, pattern: Pattern | None) -> 
     for code, label, row, names in zip(codes, df["label"], cells.tolist(), withheld, strict=True):
         record = {"level": level, "code": code, "name": label}
         record.update(zip(FIELDS, row, strict=True))
-        for name in INTEGERS:
-            if record[name] is not None:
-                record[name] = int(record[name])
         record["suppressed"] = bool(names)
         record["suppressed_fields"] = sorted(names)
         out.append(record)
     return out
 
 
-def indicator_rows(session: Session, survey: Survey, level: Level, full: bool) -> list[dict]:
-    """Return one level's indicators: in full, or as the public may see them."""
-    current = tables(session, survey, data_fingerprint(session, survey))
-    pattern = None if full else public_pattern(current)
-    return rows_of(current, level, pattern)
+# The latest states of the data, keyed by their fingerprint: a write changes the fingerprint,
+# so a cached state is never stale, and the many doors that read one state (every vector tile,
+# every WFS page) compute it and its suppression pattern once.
+_states: OrderedDict[tuple, IndicatorTables] = OrderedDict()
+_STATES_KEPT = 8
+_lock = Lock()
+
+
+def current_tables(session: Session, survey: Survey) -> IndicatorTables:
+    """Return the indicators of the wave's current state, computed once per state."""
+    key = (
+        survey.id, data_fingerprint(session, survey), survey.opens_at,
+        comuni_key(session, survey.vintage),
+    )  # fmt: skip
+    with _lock:
+        if key in _states:
+            _states.move_to_end(key)
+            return _states[key]
+    current = tables(session, survey, key[1])
+    with _lock:
+        _states[key] = current
+        while len(_states) > _STATES_KEPT:
+            _states.popitem(last=False)
+    return current
 
 
 def public_pattern(current: IndicatorTables) -> Pattern:
     """The suppression pattern of this state of the data, with the configured threshold."""
-    return suppression_pattern(current, disclosure_settings().suppression_threshold)
+    threshold = disclosure_settings().suppression_threshold
+    if threshold not in current.patterns:
+        current.patterns[threshold] = suppression_pattern(current, threshold)
+    return current.patterns[threshold]
+
+
+def indicator_rows(session: Session, survey: Survey, level: Level, full: bool) -> list[dict]:
+    """Return one level's indicators: in full, or as the public may see them."""
+    current = current_tables(session, survey)
+    return rows_of(current, level, None if full else public_pattern(current))
