@@ -13,12 +13,12 @@ from starlette.background import BackgroundTask
 from starlette.responses import FileResponse, JSONResponse, Response, StreamingResponse
 
 from app.api.deps import StreamSessionDep
-from app.api.layer_deps import AccessLogDep, ScopeDep
+from app.api.layer_deps import AccessLogDep, LayerRoute, ScopeDep
 from app.geo import export
 from app.geo.crs import WGS84, UnknownCrs, parse_crs
 from app.geo.features import FeatureQuery, Features, InvalidQuery
 
-router = APIRouter(tags=["exports"])
+router = APIRouter(tags=["exports"], route_class=LayerRoute)
 
 
 def _both(path: str, summary: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:

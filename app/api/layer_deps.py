@@ -7,11 +7,14 @@ restricted layer, in a transaction that commits before the response starts strea
 
 from __future__ import annotations
 
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
+from fastapi.routing import APIRoute
 from sqlalchemy.orm import Session
+from starlette.responses import Response
 
 from app.api.auth import MaybePrincipal
 from app.api.deps import SessionDep, StreamSessionDep
@@ -94,3 +97,22 @@ def access_log(request: Request, session: SessionDep, scope: ScopeDep) -> Access
 
 
 AccessLogDep = Annotated[AccessLog, Depends(access_log)]
+
+
+class LayerRoute(APIRoute):
+    """A route whose answers no cache may keep: they depend on the caller and on live data.
+
+    QGIS caches capabilities and schemas by URL; without this, an analyst who opened a
+    service anonymously first would go on seeing the anonymous layer list, and the reverse.
+    """
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def route(request: Request) -> Response:
+            response = await handler(request)
+            response.headers["Cache-Control"] = "no-store"
+            response.headers["Vary"] = "Authorization"
+            return response
+
+        return route

@@ -9,13 +9,13 @@ from fastapi import APIRouter, Request
 from starlette.responses import JSONResponse, Response
 
 from app.api.deps import StreamSessionDep
-from app.api.layer_deps import AccessLogDep, LayerScope, ScopeDep
+from app.api.layer_deps import AccessLogDep, LayerRoute, LayerScope, ScopeDep
 from app.errors import NotFound
 from app.geo import mvt
 from app.geo.features import Features
 from app.geo.layers import Layer
 
-router = APIRouter(tags=["tiles"])
+router = APIRouter(tags=["tiles"], route_class=LayerRoute)
 MVT = "application/vnd.mapbox-vector-tile"
 JSON_TYPES = {"string": "String", "integer": "Number", "number": "Number", "boolean": "Boolean"}
 
@@ -100,4 +100,4 @@ def tile(
         raise NotFound(f"tile {z}/{x}/{y} does not exist")
     data, count = mvt.tile(session, found, ctx, z, x, y)
     log.read(found, "tiles", count, mvt.tile_bounds(z, x, y))
-    return Response(data, media_type=MVT, headers={"Cache-Control": "no-store"})
+    return Response(data, media_type=MVT)

@@ -152,6 +152,14 @@ def test_analysts_see_the_restricted_layer_listed(client, session, base, path):
     assert r.status_code == 200 and SECRET in r.text
 
 
+@pytest.mark.parametrize("path", LISTINGS)
+def test_answers_that_depend_on_the_caller_are_not_cached(client, path):
+    r = client.get("/" + path)
+
+    assert r.headers["cache-control"] == "no-store"
+    assert r.headers["vary"] == "Authorization"
+
+
 def test_an_invalid_token_is_refused_rather_than_treated_as_anonymous(client):
     r = client.get(f"/{WFS}GetCapabilities", headers=bearer("incas_not-a-token"))
 

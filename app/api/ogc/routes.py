@@ -12,7 +12,7 @@ from fastapi import APIRouter, Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 
 from app.api.deps import StreamSessionDep
-from app.api.layer_deps import AccessLogDep, LayerScope, ScopeDep
+from app.api.layer_deps import AccessLogDep, LayerRoute, LayerScope, ScopeDep
 from app.api.ogc import documents, html
 from app.api.ogc.params import GEOJSON, HTML, HtmlDep, ItemsDep, ItemsParams, crs_uri
 from app.errors import NotFound
@@ -21,7 +21,7 @@ from app.geo.features import FeatureQuery, Features, feature_collection
 from app.geo.filters import Compare, ResourceIds, all_of
 from app.geo.layers import Layer
 
-router = APIRouter(tags=["ogc-api-features"])
+router = APIRouter(tags=["ogc-api-features"], route_class=LayerRoute)
 
 
 def _both(path: str, summary: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:

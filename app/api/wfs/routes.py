@@ -9,12 +9,12 @@ from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
 from app.api.deps import StreamSessionDep
-from app.api.layer_deps import AccessLogDep, ScopeDep
+from app.api.layer_deps import AccessLogDep, LayerRoute, ScopeDep
 from app.api.wfs import kvp, xml_request
 from app.api.wfs.exceptions import OwsException, exception_report
 from app.api.wfs.operations import dispatch
 
-router = APIRouter(tags=["wfs"])
+router = APIRouter(tags=["wfs"], route_class=LayerRoute)
 
 
 async def request_body(request: Request) -> bytes:
