@@ -1,0 +1,122 @@
+"""A live uvicorn process with the test layers, on the session's database, and an analyst.
+
+Real clients (GDAL, OWSLib, QGIS) cross a process boundary, so they read committed data: the
+comuni the session loaded, and an analyst token committed here and removed afterwards, with
+the access-log rows its reads left.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from app.census.models import Token
+from app.census.tokens import create_token
+from app.geo.models import AccessLog, Comune
+from tests.utils.live import free_port
+
+ROOT = Path(__file__).resolve().parents[2]
+QGIS_PROBE = Path(__file__).with_name("qgis_probe.py")
+SAN_SEVERO = "071051"
+LABEL = "client tests analyst"
+
+
+@pytest.fixture(scope="session")
+def layers_url(database_url: str, tmp_path_factory) -> Iterator[str]:
+    """Start `tests.clients.server:create_app` in uvicorn; yield its base URL."""
+    port = free_port()
+    log = tmp_path_factory.mktemp("clients") / "uvicorn.log"
+    env = {**os.environ, "DATABASE_URL": database_url}
+    with log.open("w") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", "tests.clients.server:create_app", "--factory",
+             "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
+            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError(f"uvicorn exited: {log.read_text()[-2000:]}")
+            try:
+                if httpx.get(f"{url}/health", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"uvicorn did not answer: {log.read_text()[-2000:]}")
+            time.sleep(0.2)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+@pytest.fixture(scope="module")
+def analyst_secret(engine) -> Iterator[str]:
+    """A committed analyst token; it and the access-log rows it left go afterwards."""
+    with Session(engine) as session, session.begin():
+        token, secret = create_token(session, "analyst", label=LABEL)
+        token_id = token.id
+    yield secret
+    with Session(engine) as session, session.begin():
+        session.execute(delete(AccessLog).where(AccessLog.token_id == token_id))
+        session.execute(delete(Token).where(Token.id == token_id))
+
+
+@pytest.fixture(scope="module")
+def truth(engine) -> dict:
+    """What the database says about San Severo in 2023: centroid and point on surface."""
+    with Session(engine) as session:
+        row = session.execute(
+            select(
+                func.ST_X(func.ST_Centroid(Comune.geom)),
+                func.ST_Y(func.ST_Centroid(Comune.geom)),
+                func.ST_X(func.ST_PointOnSurface(Comune.geom)),
+                func.ST_Y(func.ST_PointOnSurface(Comune.geom)),
+            ).where(Comune.vintage == 2023, Comune.code == SAN_SEVERO)
+        ).one()
+    return {"centroid": (row[0], row[1]), "point": (row[2], row[3])}
+
+
+def near(point, expected, tolerance: float = 1e-4) -> bool:
+    return abs(point[0] - expected[0]) < tolerance and abs(point[1] - expected[1]) < tolerance
+
+
+def run_qgis(specs: list[dict], timeout: int = 300) -> list[dict]:
+    """Run the QGIS probe with the system Python (python3-qgis); return its reports."""
+    python = shutil.which("python3", path="/usr/bin")
+    assert python, "the system /usr/bin/python3 is needed for python3-qgis"
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    env.pop("PYTHONPATH", None)
+    done = subprocess.run(
+        [python, str(QGIS_PROBE), json.dumps(specs)],
+        capture_output=True, text=True, timeout=timeout, env=env, cwd=ROOT,
+    )  # fmt: skip
+    lines = [line for line in done.stdout.splitlines() if line.startswith("[")]
+    assert lines, f"QGIS said nothing (exit {done.returncode}): {done.stderr[-3000:]}"
+    return json.loads(lines[-1])
+
+
+def run(*args: str, env: dict | None = None, timeout: int = 120) -> subprocess.CompletedProcess:
+    """Run a GDAL command line; fail with its output if it fails."""
+    done = subprocess.run(
+        args, capture_output=True, text=True, timeout=timeout, env={**os.environ, **(env or {})}
+    )
+    assert done.returncode == 0, f"{' '.join(args)}\n{done.stdout[-2000:]}\n{done.stderr[-2000:]}"
+    return done
