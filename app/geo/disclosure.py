@@ -103,7 +103,31 @@ class Protector:
         self.tree, self.values, self.t = tree, values, threshold
         self.known = ~np.isnan(values).any(axis=1)  # units with figures to publish
         sensitive = (values > 0) & (values <= threshold)
-        self.suppressed: set[int] = set(np.flatnonzero(sensitive.any(axis=1) & self.known))
+        self.suppressed: set[int] = set()
+        # The withheld children of each node, so that a group is walked without scanning the
+        # hundreds of published comuni of a province.
+        self.withheld_children: dict[int, set[int]] = {}
+        for node in np.flatnonzero(sensitive.any(axis=1) & self.known):
+            self.withhold(int(node))
+
+    def withhold(self, node: int) -> None:
+        self.suppressed.add(node)
+        parent = int(self.tree.parent[node])
+        if parent >= 0:
+            self.withheld_children.setdefault(parent, set()).add(node)
+
+    def group(self, top: int) -> tuple[list[int], list[int]]:
+        """From a total: the withheld comuni reaching it through withheld units, and those units."""
+        free, passed = [], []
+        stack = sorted(self.withheld_children.get(top, ()))
+        while stack:
+            node = stack.pop()
+            if self.tree.is_leaf[node]:
+                free.append(node)
+            else:
+                passed.append(node)
+                stack.extend(sorted(self.withheld_children.get(node, ())))
+        return free, passed
 
     def reach(self, top: int) -> tuple[list[int], list[int], list[int], list[int]]:
         """From a published total: free withheld comuni, withheld units passed, and candidates.
@@ -130,7 +154,7 @@ class Protector:
 
     def problem(self, top: int, published: bool) -> tuple[str, int | None] | None:
         """Say what is wrong with the group under `top`: (need, inside/outside unit)."""
-        free, passed, _, _ = self.reach(top)
+        free, passed = self.group(top)
         if not published and not free:
             return "inside", top  # a withheld root would equal the sum of its published parts
         for q in passed:
@@ -163,13 +187,13 @@ class Protector:
             leaves = [c for c in leaves if (self.values[c][short] > 0).any()]
             units = [c for c in units if (self.values[c][short] > 0).any()]
         if leaves:
-            self.suppressed.add(self._cheapest(leaves, shortfall))
+            self.withhold(self._cheapest(leaves, shortfall))
         elif units:
             # The smallest unit that covers the shortfall, else the largest; its own withheld
             # comuni then join this group.
-            self.suppressed.add(self._cheapest(units, shortfall))
+            self.withhold(self._cheapest(units, shortfall))
         elif top not in self.suppressed:
-            self.suppressed.add(top)  # nothing left below: withhold the total itself
+            self.withhold(top)  # nothing left below: withhold the total itself
         else:
             raise AssertionError("no cell left to withhold")  # pragma: no cover
 
@@ -212,11 +236,13 @@ def suppression_pattern(tables: IndicatorTables, threshold: int) -> Pattern:
         raise ValueError("the suppression threshold is never below 3")
     tree = Tree.of(tables)
     pattern = Pattern(threshold)
-    by_level = {level: tables.rows(level) for level in LEVELS}
-    for group in field_groups():
-        values = np.concatenate(
-            [by_level[level][list(group)].to_numpy(dtype=float) for level in LEVELS]
-        )
+    groups = field_groups()
+    names = sorted({name for group in groups for name in group})
+    column = {name: j for j, name in enumerate(names)}
+    # One matrix of every sensitive count, one row per node in the tree's order.
+    matrix = np.concatenate([tables.rows(level)[names].to_numpy(dtype=float) for level in LEVELS])
+    for group in groups:
+        values = matrix[:, [column[name] for name in group]]
         withheld = Protector(tree, values, threshold).run()
         rates = [r.name for r in RATES if r.base in group]
         for node in withheld:

@@ -210,13 +210,20 @@ def comune_table(session: Session, survey: Survey) -> pd.DataFrame:
 
 
 def _with_rates(df: pd.DataFrame) -> pd.DataFrame:
-    population = df["responded_population"].where(df["responded_population"] > 0)
-    area = df["responded_area_km2"].where(df["responded_area_km2"] > 0)
-    for base in RATE_BASES:
-        df[f"{base}_per_1000_residents"] = df[base] / population * 1000
-        df[f"{base}_per_km2"] = df[base] / area
-    df["response_rate"] = df["responded"] / df["invited"]
-    return df
+    population = df["responded_population"].to_numpy(dtype=float)
+    area = df["responded_area_km2"].to_numpy(dtype=float)
+    population = np.where(population > 0, population, np.nan)
+    area = np.where(area > 0, area, np.nan)
+    rates = {}
+    with np.errstate(invalid="ignore", divide="ignore"):
+        for base in RATE_BASES:
+            counts = df[base].to_numpy(dtype=float)
+            rates[f"{base}_per_1000_residents"] = counts / population * 1000
+            rates[f"{base}_per_km2"] = counts / area
+        rates["response_rate"] = df["responded"].to_numpy(dtype=float) / df["invited"].to_numpy(
+            dtype=float
+        )
+    return pd.concat([df, pd.DataFrame(rates, index=df.index)], axis=1)
 
 
 @dataclass(frozen=True)
