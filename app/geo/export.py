@@ -20,7 +20,7 @@ FORMATS = {
     "csv": "text/csv; charset=utf-8",
     "geojson": "application/geo+json",
 }
-_DTYPES = {
+_DTYPES: dict[str, Any] = {
     "string": object,
     "integer": "int32",
     "number": "float64",
@@ -28,7 +28,7 @@ _DTYPES = {
     "date": "datetime64[D]",
     "datetime": "datetime64[ms]",
 }
-_EMPTY = {"string": "", "integer": 0, "number": 0.0, "boolean": False}
+_EMPTY: dict[str, Any] = {"string": "", "integer": 0, "number": 0.0, "boolean": False}
 
 
 def _column(field: Field, values: Sequence[Any]) -> tuple[np.ndarray, np.ndarray | None]:

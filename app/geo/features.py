@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Literal
@@ -109,7 +109,7 @@ def _concat(*parts: ColumnElement[Any]) -> ColumnElement[str]:
 
 
 def _xml_escaped(value: ColumnElement[Any], attribute: bool = False) -> ColumnElement[str]:
-    text = cast(value, Text)
+    text: ColumnElement[str] = cast(value, Text)
     for char, entity in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;")):
         text = func.replace(text, char, entity)
     if attribute:
@@ -176,7 +176,7 @@ class Features:
         row = self.connection.execute(corners).one()
         return None if row[0] is None else (row[0], row[1], row[2], row[3])
 
-    def geojson(self, query: FeatureQuery) -> Iterator[list[str]]:
+    def geojson(self, query: FeatureQuery) -> Iterator[Sequence[str]]:
         """Yield batches of GeoJSON Feature texts."""
         fields, with_geometry = self._selected(query)
         geometry = _text("null")
@@ -201,7 +201,7 @@ class Features:
         ]
         yield from self._stream(self._paged(select(_concat(*parts)), query))
 
-    def gml(self, query: FeatureQuery, style: GmlStyle) -> Iterator[list[str]]:
+    def gml(self, query: FeatureQuery, style: GmlStyle) -> Iterator[Sequence[str]]:
         """Yield batches of GML 3 feature members, the attributes escaped by PostgreSQL."""
         fields, with_geometry = self._selected(query)
         p, name = style.prefix, self.layer.name
@@ -370,7 +370,7 @@ class Features:
         return bytes(wkb)
 
 
-_OPERATORS = {
+_OPERATORS: dict[str, Callable[[Any, Any], ColumnElement[bool]]] = {
     "=": lambda a, b: a == b,
     "<>": lambda a, b: a != b,
     "<": lambda a, b: a < b,
@@ -379,7 +379,7 @@ _OPERATORS = {
     ">=": lambda a, b: a >= b,
 }
 
-_SPATIAL = {
+_SPATIAL: dict[str, Callable[[Any, Any], ColumnElement[bool]]] = {
     "intersects": func.ST_Intersects,
     "disjoint": lambda a, b: not_(func.ST_Intersects(a, b)),
     "within": func.ST_Within,

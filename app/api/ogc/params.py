@@ -66,12 +66,15 @@ class ItemsParams:
 
     limit: int
     offset: int
-    bbox: Spatial | None
-    bbox_4326: Envelope | None
+    envelope: Envelope | None
     crs: CrsRef
     html: bool
     run: int | None
     properties: dict[str, str]
+
+    @property
+    def bbox(self) -> Spatial | None:
+        return Spatial("intersects", self.envelope) if self.envelope else None
 
 
 def items_params(
@@ -91,8 +94,7 @@ def items_params(
     return ItemsParams(
         limit=_int(limit, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT),
         offset=_int(offset, "offset", 0, 0, 2**31),
-        bbox=Spatial("intersects", box) if box else None,
-        bbox_4326=box if box and box.srid == 4326 else None,
+        envelope=box,
         crs=_crs(crs, "crs"),
         html=wants_html(request, f),
         run=_int(run, "run", 0, 1, 2**31) or None,

@@ -151,8 +151,8 @@ def items(
     features.validate(query)
     matched = features.count(query)
     returned = query.returned(matched)
-    bbox = params.bbox.geometry if params.bbox else None
-    log.read(layer, "ogc", returned, features.bbox_of(bbox) if bbox and layer.restricted else None)
+    box = params.envelope
+    log.read(layer, "ogc", returned, features.bbox_of(box) if box and layer.restricted else None)
     links = _items_links(request, scope, layer, params, matched, returned)
     if params.html:
         return _items_html(features, query, layer, links, matched)

@@ -20,6 +20,7 @@ from app.api.wfs.model import (
     request_version,
     type_name,
 )
+from app.geo.features import SortKey
 
 MAX_BODY = 1_000_000
 _DOCTYPE = re.compile(rb"<!DOCTYPE|<!ENTITY", re.I)
@@ -110,7 +111,8 @@ def _queries(element: etree._Element) -> list[Query]:
         raise missing("typeNames")
     srs = crs_ref(element.get("srsName"), "srsName")
     properties = []
-    filters, sort = [], ()
+    filters: list[etree._Element] = []
+    sort: tuple[SortKey, ...] = ()
     for child in _children(element):
         tag = local(child)
         if tag == "PropertyName":
