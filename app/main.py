@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import Depends, FastAPI
 from fastapi.openapi.utils import get_openapi
 
+import app.geo.survey_layers  # noqa: F401  (registers the wave's analytical layers)
 from app import __version__
 from app.api import (
     comuni,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from sqlalchemy import text
+from sqlalchemy import Float, Integer, Select, String, column, select, text
 from sqlalchemy.orm import Session
 
 from app.census.models import Survey
@@ -14,8 +14,8 @@ from app.errors import Problem, ValidationFailed
 # distortion. Points enter in a fixed order and clusters are numbered by their first member,
 # so the same data always gives the same clusters. A polygon location takes part through its
 # point on surface (the `point` column).
-CLUSTERS = text(
-    """
+# Settlements labelled with their cluster; noise (no cluster) is left out.
+NUMBERED = """
     with pts as (
         select 'informal' as kind, s.id, s.comune_code, s.type, s.persons_min as low,
                s.persons_max as high, s.point
@@ -38,6 +38,16 @@ CLUSTERS = text(
             window w as (partition by raw_cluster order by kind, id)
         ) l
     )
+"""
+
+HULL = (
+    "ST_Transform(ST_Buffer(ST_ConvexHull(ST_Collect(ST_Transform(n.point, 3035))), "
+    ":hull_buffer_m), 4326)"
+)
+
+CLUSTERS = text(
+    NUMBERED
+    + f"""
     select n.cluster,
            count(*) as settlements,
            sum(coalesce(n.low, 0)) as persons_min,
@@ -56,11 +66,27 @@ CLUSTERS = text(
                                                       from numbered m
                                                       where m.cluster = n.cluster)
            ) as comuni,
-           ST_AsGeoJSON(ST_Transform(ST_Buffer(ST_ConvexHull(ST_Collect(
-               ST_Transform(n.point, 3035))), :hull_buffer_m), 4326), 6) as hull
+           ST_AsGeoJSON({HULL}, 6) as hull
     from numbered n
     group by n.cluster
     order by n.cluster
+    """
+)
+
+# The same clusters as map features: one row per cluster, the hull as geometry.
+CLUSTER_FEATURES = (
+    NUMBERED
+    + f"""
+    select n.cluster, count(*) as settlements,
+           sum(coalesce(n.low, 0)) as persons_min, sum(coalesce(n.high, 0)) as persons_max,
+           (sum(coalesce(n.low, 0)) + sum(coalesce(n.high, 0))) / 2.0 as persons_mid,
+           string_agg(distinct n.comune_code, ',') as comuni,
+           string_agg(distinct c.province_code, ',') as provinces,
+           string_agg(distinct c.region_code, ',') as regions,
+           :eps_m / 1000.0 as eps_km, :min_points as min_points,
+           {HULL} as geom
+    from numbered n join comuni c on c.vintage = :vintage and c.code = n.comune_code
+    group by n.cluster
     """
 )
 
@@ -104,3 +130,21 @@ def clusters(
             }
         )
     return out
+
+
+def cluster_features(
+    survey_id: int, vintage: int, eps_km: float = 2.0, min_points: int = 3
+) -> Select:
+    """Select the informal-settlement clusters as features: attributes and hull polygon."""
+    params = {"survey_id": survey_id, "vintage": vintage, "eps_m": eps_km * 1000,
+              "min_points": min_points, "include_formal": False,
+              "hull_buffer_m": HULL_BUFFER_M}  # fmt: skip
+    columns = [
+        column("cluster", Integer), column("settlements", Integer),
+        column("persons_min", Integer), column("persons_max", Integer),
+        column("persons_mid", Float), column("comuni", String), column("provinces", String),
+        column("regions", String), column("eps_km", Float), column("min_points", Integer),
+        column("geom"),
+    ]  # fmt: skip
+    sub = text(CLUSTER_FEATURES).bindparams(**params).columns(*columns).subquery("clusters")
+    return select(*sub.c)
