@@ -139,7 +139,7 @@ class Features:
         self.layer = layer
         self.fields = layer.fields_for(ctx)
         self._fields = {f.name: f for f in self.fields}
-        self.src = layer.source(ctx).subquery("src")
+        self.src = layer.select(session, ctx).subquery("src")
         self._geometries: dict[GmlGeometry, bytes] = {}
 
     # --- queries -------------------------------------------------------------------------------

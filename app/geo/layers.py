@@ -78,6 +78,9 @@ class Field:
 
 
 Source = Callable[[LayerContext], Select]
+# Work a layer needs done in the database before its source is read (e.g. storing the current
+# state's suppressed indicators); it runs in the request's transaction.
+Prepare = Callable[[Session, LayerContext], None]
 
 
 @dataclass(frozen=True)
@@ -93,6 +96,7 @@ class Layer:
     # Unique within the layer: the feature id, and the last sort key of every page.
     id_field: str = "id"
     restricted: bool = False
+    prepare: Prepare | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
         if not NAME.match(self.name):
@@ -102,6 +106,12 @@ class Layer:
             raise ValueError(f"layer {self.name} repeats a field name")
         if self.id_field not in names:
             raise ValueError(f"layer {self.name} has no field {self.id_field}")
+
+    def select(self, session: Session, ctx: LayerContext) -> Select:
+        """Return the layer's features for this caller, after any preparation they need."""
+        if self.prepare is not None:
+            self.prepare(session, ctx)
+        return self.source(ctx)
 
     def visible_to(self, ctx: LayerContext) -> bool:
         return ctx.is_analyst or not self.restricted

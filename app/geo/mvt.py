@@ -34,7 +34,7 @@ def tile(
     session: Session, layer: Layer, ctx: LayerContext, z: int, x: int, y: int
 ) -> tuple[bytes, int]:
     """Return one tile of the layer as MVT bytes, and how many features it holds."""
-    src = layer.source(ctx).subquery("src")
+    src = layer.select(session, ctx).subquery("src")
     fields = layer.fields_for(ctx)
     envelope = func.ST_TileEnvelope(z, x, y)
     # The GiST index on geom answers this: the tile and its buffer, back in EPSG:4326.
