@@ -731,3 +731,16 @@ def test_an_unknown_wave_is_404(client):
     r = client.get("/surveys/nope/wfs?SERVICE=WFS&REQUEST=GetCapabilities")
 
     assert r.status_code == 404
+
+
+def test_an_oversized_body_is_refused(client):
+    body = "<wfs:GetCapabilities>" + " " * 1_100_000 + "</wfs:GetCapabilities>"
+
+    exception(post(client, body), "OperationParsingFailed")
+
+
+def test_openapi_has_one_operation_per_method(client):
+    paths = client.get("/openapi.json").json()["paths"]
+
+    assert paths["/wfs"]["get"]["operationId"] == "wfs_get"
+    assert paths["/wfs"]["post"]["operationId"] == "wfs_post"

@@ -18,8 +18,16 @@ router = APIRouter(tags=["wfs"], route_class=LayerRoute)
 
 
 async def request_body(request: Request) -> bytes:
-    """Read a POSTed body (at most MAX_BODY bytes are parsed)."""
-    return await request.body() if request.method == "POST" else b""
+    """Read a POSTed body, stopping once it is too large to be a WFS request."""
+    if request.method != "POST":
+        return b""
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        chunks.append(chunk)
+        size += len(chunk)
+        if size > xml_request.MAX_BODY:
+            break  # parse_xml refuses it
+    return b"".join(chunks)
 
 
 BodyDep = Annotated[bytes, Depends(request_body)]
@@ -27,13 +35,10 @@ BodyDep = Annotated[bytes, Depends(request_body)]
 SUMMARY = "WFS 2.0.0 / 1.1.0: GetCapabilities, DescribeFeatureType, GetFeature (KVP or XML)"
 
 
-@router.api_route("/wfs", methods=["GET", "POST"], summary=SUMMARY, response_class=Response)
-@router.api_route(
-    "/surveys/{code}/wfs", methods=["GET", "POST"], summary=SUMMARY, response_class=Response
-)
 def wfs(
     request: Request, body: BodyDep, session: StreamSessionDep, scope: ScopeDep, log: AccessLogDep
 ) -> Response:
+    """Answer one WFS request, KVP in the query string or XML (or form KVP) in the body."""
     params = dict(request.query_params)
     form = request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded")
     if body and form:
@@ -50,3 +55,15 @@ def wfs(
         return dispatch(session, scope, parsed, url, None if body else params, log)
     except OwsException as exc:
         return exception_report(exc, version)
+
+
+for _path, _name in (("/wfs", "wfs"), ("/surveys/{code}/wfs", "survey_wfs")):
+    for _method in ("GET", "POST"):
+        router.add_api_route(
+            _path,
+            wfs,
+            methods=[_method],
+            summary=SUMMARY,
+            response_class=Response,
+            operation_id=f"{_name}_{_method.lower()}",
+        )
