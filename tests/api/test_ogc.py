@@ -202,6 +202,6 @@ def test_a_wave_serves_its_comuni(client, session):
     collections = client.get("/surveys/wave-ogc/ogc/collections").json()
     items = client.get("/surveys/wave-ogc/ogc/collections/comuni/items?limit=1").json()
 
-    assert [c["id"] for c in collections["collections"]] == ["comuni"]
+    assert "comuni" in [c["id"] for c in collections["collections"]]
     assert items["numberMatched"] == 7903
     assert "/surveys/wave-ogc/ogc/collections/comuni/items" in rel(items, "next")
