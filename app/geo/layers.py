@@ -26,7 +26,7 @@ from typing import Literal
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
-from app.census.models import Survey
+from app.census.models import Response, Survey
 from app.census.tokens import Principal
 from app.errors import NotFound
 from app.geo.models import Comune, ComuniVintage
@@ -220,14 +220,29 @@ def _vintage_layers(session: Session, ctx: LayerContext) -> list[Layer]:
     return [comuni_layer(v) for v in vintages]
 
 
-# The wave's comuni. The response status of each comune joins here, and only here, once the
-# responses tables land: add its Field to WAVE_COMUNI_FIELDS and its column to _wave_comuni.
-WAVE_COMUNI_FIELDS = COMUNE_FIELDS
+# The wave's comuni with their response status: whether each answered, and whether it reported
+# foreign agri-food workers (both counts of comuni, published as they are).
+WAVE_COMUNI_FIELDS = COMUNE_FIELDS + (
+    Field("responded", "boolean", "The comune answered this wave."),
+    Field("workers_present", "boolean", "It reported foreign agri-food workers (null: no answer)."),
+)
 
 
 def _wave_comuni(ctx: LayerContext) -> Select:
     assert ctx.survey is not None, "survey layers need a survey"
-    return comuni_select(ctx.survey.vintage)
+    answer = (
+        select(Response.comune_code, Response.workers_present)
+        .where(Response.survey_id == ctx.survey.id)
+        .subquery("answer")
+    )
+    return (
+        comuni_select(ctx.survey.vintage)
+        .add_columns(
+            answer.c.comune_code.is_not(None).label("responded"),
+            answer.c.workers_present.label("workers_present"),
+        )
+        .outerjoin(answer, answer.c.comune_code == Comune.code)
+    )
 
 
 SURVEY.add(
