@@ -41,7 +41,7 @@ class Conflict(DomainError):
     """The request conflicts with the stored state; `code` says how."""
 
     def __init__(self, code: str, message: str, **extra: object):
-        super().__init__(message, **extra)
+        super().__init__(message, None, **extra)
         self.code = code
 
 

@@ -113,6 +113,7 @@ def create_response(
 ):
     survey = get_survey(session, survey_code)
     stored, created = responses.submit(session, survey, caller, body)
+    assert stored is not None  # submit answers the stored response unless told not to
     http.status_code = 201 if created else 200
     http.headers["Location"] = f"/api/v1/surveys/{survey.code}/responses/{stored.comune_code}"
     return _answer(http, stored)

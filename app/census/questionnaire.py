@@ -63,7 +63,11 @@ Ring = Annotated[list[Position], Field(min_length=4)]
 
 
 def _valid_geometry(geom: Location) -> Location:
-    polygons = {"Polygon": [geom.coordinates], "MultiPolygon": geom.coordinates}.get(geom.type, [])
+    polygons: list = []
+    if isinstance(geom, Polygon):
+        polygons = [geom.coordinates]
+    elif isinstance(geom, MultiPolygon):
+        polygons = geom.coordinates
     for polygon in polygons:
         for ring in polygon:
             if ring[0] != ring[-1]:

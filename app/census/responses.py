@@ -11,10 +11,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import cast
 
 from geoalchemy2.shape import from_shape
 from shapely import point_on_surface
-from sqlalchemy import delete, func, insert, select, text
+from sqlalchemy import Table, delete, func, insert, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -72,10 +73,14 @@ def _authorize_write(principal: Principal, survey: Survey, comune_code: object) 
     if not (principal.is_admin or principal.role == "respondent"):
         raise Forbidden(f"a {principal.role} token cannot write responses")
     # A malformed or missing code is left to validation, which names it.
-    well_formed = isinstance(comune_code, str) and len(comune_code) == 6 and comune_code.isdigit()
-    if principal.role == "respondent" and well_formed:
-        if not principal.speaks_for(comune_code, survey.id):
-            raise Forbidden(f"this token does not write for comune {comune_code}")
+    if (
+        principal.role == "respondent"
+        and isinstance(comune_code, str)
+        and len(comune_code) == 6
+        and comune_code.isdigit()
+        and not principal.speaks_for(comune_code, survey.id)
+    ):
+        raise Forbidden(f"this token does not write for comune {comune_code}")
     if is_open(survey):
         return False
     if not principal.is_admin:
@@ -102,10 +107,12 @@ def _settlement_geometry(location) -> tuple:
 
 # Core statements on the tables, compiled once: the ORM's per-call work costs more than the
 # database round trip when an import writes thousands of documents.
-RESPONSE_INSERT = (
-    pg_insert(Response.__table__).on_conflict_do_nothing().returning(Response.__table__.c.id)
-)
-REVISION_INSERT = insert(Revision.__table__)
+RESPONSES = cast(Table, Response.__table__)
+REVISIONS = cast(Table, Revision.__table__)
+FORMAL = cast(Table, FormalSettlementRow.__table__)
+INFORMAL = cast(Table, InformalSettlementRow.__table__)
+RESPONSE_INSERT = pg_insert(RESPONSES).on_conflict_do_nothing().returning(RESPONSES.c.id)
+REVISION_INSERT = insert(REVISIONS)
 
 
 def _current_fields(doc: Document, flags: list[dict]) -> dict:
@@ -138,22 +145,22 @@ def _insert_settlements(session: Session, response_id: int, survey_id: int, doc:
             }
         )  # fmt: skip
     informal = []
-    for i, s in enumerate(doc.informal_settlements):
-        location, point = _settlement_geometry(s.location)
+    for i, t in enumerate(doc.informal_settlements):
+        location, point = _settlement_geometry(t.location)
         informal.append(
             {
-                **common, "position": i, "name": s.name, "type": s.type.value,
-                "persons_min": s.persons_min, "persons_max": s.persons_max,
-                "peak_months": list(s.peak_months), "since_year": s.since_year,
-                "distance_to_work_km": s.distance_to_work_km,
-                "public_transport": s.public_transport, "location": location, "point": point,
-                **s.services.model_dump(),
+                **common, "position": i, "name": t.name, "type": t.type.value,
+                "persons_min": t.persons_min, "persons_max": t.persons_max,
+                "peak_months": list(t.peak_months), "since_year": t.since_year,
+                "distance_to_work_km": t.distance_to_work_km,
+                "public_transport": t.public_transport, "location": location, "point": point,
+                **t.services.model_dump(),
             }
         )  # fmt: skip
     if formal:
-        session.execute(insert(FormalSettlementRow.__table__), formal)
+        session.execute(insert(FORMAL), formal)
     if informal:
-        session.execute(insert(InformalSettlementRow.__table__), informal)
+        session.execute(insert(INFORMAL), informal)
 
 
 def _insert_revision(
@@ -472,7 +479,8 @@ def erase_respondents(
         raise NotFound(f"comune {comune_code} has no response to survey {survey.code}")
     now = datetime.now(UTC)
     for response in responses:
-        documents = dict(session.execute(ERASE, {"now": now, "response_id": response.id}).all())
+        erased = session.execute(ERASE, {"now": now, "response_id": response.id}).all()
+        documents: dict[int, dict] = dict(erased)  # type: ignore[arg-type]
         latest = documents[response.revision]
         number = response.revision + 1
         blanked_hash = content_hash(latest)

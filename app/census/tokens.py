@@ -156,7 +156,8 @@ def revoke_token(session: Session, ident: str) -> int:
     match = Token.prefix == ident
     if ident.isdigit():
         match = or_(match, Token.id == int(ident))
-    n = session.execute(
+    # An UPDATE's result has a rowcount; the type stubs do not say so.
+    n = session.execute(  # type: ignore[attr-defined]
         update(Token).where(match, Token.revoked_at.is_(None)).values(revoked_at=func.now())
     ).rowcount
     if n == 0:

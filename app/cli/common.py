@@ -8,7 +8,14 @@ from contextlib import contextmanager
 import typer
 from pydantic import ValidationError
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
@@ -59,7 +66,8 @@ class StepProgress:
     """Adapt the domain's progress(step, done, total) callbacks to rich tasks."""
 
     def __init__(self, bar: Progress, prefix: str = "") -> None:
-        self.bar, self.prefix, self.tasks = bar, prefix, {}
+        self.bar, self.prefix = bar, prefix
+        self.tasks: dict[str, TaskID] = {}
 
     def __call__(self, step: str, done: int, total: int) -> None:
         if step not in self.tasks:

@@ -113,7 +113,8 @@ def get_comune_feature(session: Session, vintage: int, code: str) -> dict:
             Comune.vintage == vintage, Comune.code == code
         )
     )
-    return {"type": "Feature", "id": code, "geometry": json.loads(geometry), "properties": props}
+    return {"type": "Feature", "id": code, "geometry": json.loads(geometry or "null"),
+            "properties": props}  # fmt: skip
 
 
 def comune_at(session: Session, vintage: int, lon: float, lat: float) -> dict:

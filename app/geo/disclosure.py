@@ -78,9 +78,9 @@ class Tree:
                 children[p].append(int(node))
         is_leaf = np.zeros(len(cells), dtype=bool)
         is_leaf[: offsets[LEVELS[1]]] = True
-        depth = [len(LEVELS) - 1 - LEVELS.index(level) for level, _ in cells]
+        depths = [len(LEVELS) - 1 - LEVELS.index(level) for level, _ in cells]
         _trees.clear()
-        _trees[tables.comuni_key] = tree = cls(cells, parent, children, is_leaf, depth)
+        _trees[tables.comuni_key] = tree = cls(cells, parent, children, is_leaf, depths)
         return tree
 
     def ancestors(self, node: int):
@@ -173,7 +173,9 @@ class Protector:
     def grow(self, top: int, need: str, unit: int | None) -> None:
         """Withhold one more cell to mend the group under `top` (or `top` itself)."""
         free, _, leaves, units = self.reach(top)
-        if need == "inside":
+        if unit is None:
+            pass
+        elif need == "inside":
             leaves = [c for c in leaves if self.tree.under(c, unit)]
             units = [c for c in units if self.tree.under(c, unit)]
         elif need == "outside":
@@ -184,8 +186,8 @@ class Protector:
         if (shortfall > 0).any():
             # Only cells that bring some of what is missing can help.
             short = shortfall > 0
-            leaves = [c for c in leaves if (self.values[c][short] > 0).any()]
-            units = [c for c in units if (self.values[c][short] > 0).any()]
+            leaves = [c for c in leaves if bool(np.any(self.values[c, short] > 0))]
+            units = [c for c in units if bool(np.any(self.values[c, short] > 0))]
         if leaves:
             self.withhold(self._cheapest(leaves, shortfall))
         elif units:
@@ -200,7 +202,7 @@ class Protector:
     def _cheapest(self, candidates: list[int], shortfall: np.ndarray) -> int:
         """The smallest cell that covers the shortfall, else the largest; ties by node id."""
         vals = self.values[candidates]
-        covers = (vals >= shortfall).all(axis=1)
+        covers: np.ndarray = np.all(vals >= shortfall, axis=1)
         order = np.lexsort((candidates, vals.sum(axis=1)))
         if covers.any():
             return next(candidates[i] for i in order if covers[i])
