@@ -8,7 +8,6 @@ from contextlib import asynccontextmanager
 from fastapi import Depends, FastAPI
 from fastapi.openapi.utils import get_openapi
 
-import app.geo.survey_layers  # noqa: F401  (registers the wave's analytical layers)
 from app import __version__
 from app.api import (
     comuni,
@@ -25,6 +24,7 @@ from app.api import (
 from app.api.auth import optional_principal
 from app.census.questionnaire import Document
 from app.db import make_engine, session_factory
+from app.geo import indicator_layers, survey_layers  # noqa: F401  (they register layers)
 
 
 def document_schema(app: FastAPI) -> None:

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from app.errors import LoadError
 from app.geo.contiguity import build_neighbours
 from app.geo.istat import REGION_NAMES, REGION_RIPARTIZIONE, fold, ripartizione_of
+from app.geo.units import build_unit_boundaries
 
 # progress(step, done, total): the CLI draws it, the domain only reports it.
 Progress = Callable[[str, int, int], None]
@@ -354,12 +355,16 @@ def load_comuni(
     )
     report("repairing and indexing", 0, 1)
     session.execute(UPSERT_COMUNI, {"vintage": vintage, "srid": boundaries.srid})
-    result.removed = session.execute(DELETE_GONE, {"vintage": vintage}).rowcount
+    deleted = session.execute(DELETE_GONE, {"vintage": vintage})
+    result.removed = deleted.rowcount  # type: ignore[attr-defined]
     session.execute(text("analyze comuni"))
     report("repairing and indexing", 1, 1)
     report("contiguity", 0, 1)
     result.islands = build_neighbours(session, vintage)
     report("contiguity", 1, 1)
+    report("province and region boundaries", 0, 1)
+    build_unit_boundaries(session, vintage)
+    report("province and region boundaries", 1, 1)
     return result
 
 

@@ -12,10 +12,11 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import text
+from sqlalchemy import Select, func, literal, select, text
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.orm import Session
 
-from app.census.models import Survey
+from app.census.models import Response, Survey
 
 Level = Literal["comune", "province", "region", "ripartizione", "italy"]
 LEVELS: tuple[Level, ...] = ("comune", "province", "region", "ripartizione", "italy")
@@ -305,12 +306,18 @@ def tables(session: Session, survey: Survey, fingerprint: str = "") -> Indicator
     return IndicatorTables(levels, fingerprint, key)
 
 
+def fingerprint_select(survey_id: int) -> Select:
+    """Select the fingerprint of a wave's data: the current revision of every response."""
+    label = Response.comune_code + ":" + Response.etag
+    return select(
+        func.md5(
+            func.coalesce(
+                func.string_agg(label, aggregate_order_by(literal(","), Response.comune_code)), ""
+            )
+        )
+    ).where(Response.survey_id == survey_id)
+
+
 def data_fingerprint(session: Session, survey: Survey) -> str:
     """Fingerprint the input data: the current revision of every response, in order."""
-    return session.scalar(
-        text(
-            "select md5(coalesce(string_agg(comune_code || ':' || etag, ',' order by "
-            "comune_code), '')) from responses where survey_id = :survey_id"
-        ),
-        {"survey_id": survey.id},
-    )
+    return session.scalar(fingerprint_select(survey.id))

@@ -20,7 +20,7 @@ from sqlalchemy import (
     UniqueConstraint,
     func,
 )
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base
@@ -130,3 +130,43 @@ class HotspotRun(Base):
     computed_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now()
     )
+
+
+class UnitBoundary(Base):
+    """The boundary of a province, region, ripartizione or Italy, dissolved from its comuni."""
+
+    __tablename__ = "unit_boundaries"
+    __table_args__ = (PrimaryKeyConstraint("vintage", "level", "code"),)
+
+    vintage: Mapped[int] = mapped_column(
+        SmallInteger, ForeignKey("comuni_vintages.vintage", ondelete="CASCADE")
+    )
+    level: Mapped[str] = mapped_column(String(16))
+    code: Mapped[str] = mapped_column(String(8))
+    name: Mapped[str] = mapped_column(Text)
+    geom: Mapped[WKBElement] = mapped_column(
+        Geometry("MULTIPOLYGON", srid=4326, spatial_index=True)
+    )
+
+
+class PublishedIndicators(Base):
+    """One state's indicator rows, as analysts and as the public see them, for the map layers.
+
+    Written once per state of the data (its fingerprint), from the same rows the REST answers
+    carry, so that SQL can join them to geometry and stream them on every door.
+    """
+
+    __tablename__ = "published_indicators"
+    __table_args__ = (
+        PrimaryKeyConstraint("survey_id", "fingerprint", "audience", "level", "code"),
+    )
+
+    survey_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("surveys.id", ondelete="CASCADE"))
+    fingerprint: Mapped[str] = mapped_column(String(32))
+    audience: Mapped[str] = mapped_column(String(8))  # public or analyst
+    level: Mapped[str] = mapped_column(String(16))
+    code: Mapped[str] = mapped_column(String(8))
+    name: Mapped[str] = mapped_column(Text)
+    values: Mapped[dict] = mapped_column(JSONB)
+    suppressed_fields: Mapped[list[str]] = mapped_column(ARRAY(Text))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
