@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from alembic import command
 from alembic.config import Config
+from fastapi import Request
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
@@ -120,8 +121,14 @@ def app(database_url: str):
 def client(app, session: Session) -> Iterator[TestClient]:
     """An in-process client whose requests share the test's rolled-back transaction."""
 
-    def test_session() -> Iterator[Session]:
-        # A savepoint plays the request's transaction: released on success, rolled back on error.
+    def test_session(request: Request) -> Iterator[Session]:
+        # A savepoint plays the request's transaction: released on success, rolled back on
+        # error. A streamed answer asks for a second session; it shares the first one's, so
+        # that the two never close each other's savepoint.
+        if getattr(request.state, "test_session", False):
+            yield session
+            return
+        request.state.test_session = True
         with session.begin_nested():
             yield session
 

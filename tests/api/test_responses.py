@@ -10,7 +10,13 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select, text
 
-from app.census.models import FormalSettlementRow, InformalSettlementRow, Response, Revision
+from app.census.models import (
+    FormalSettlementRow,
+    InformalSettlementRow,
+    Response,
+    Revision,
+    Survey,
+)
 from tests.utils.auth import bearer, token
 from tests.utils.documents import absent, document, open_survey
 
@@ -37,8 +43,21 @@ def admin(session):
     return bearer(token(session, "admin", label="Admin"))
 
 
+def wave_id(session) -> int | None:
+    return session.scalar(select(Survey.id).where(Survey.code == "test-wave"))
+
+
+def count(session, model=Response) -> int:
+    """Rows of a table that belong to this test's wave (other tests commit waves of their own)."""
+    stmt = select(func.count()).select_from(model)
+    if model is Revision:
+        stmt = stmt.join(Response, Response.id == Revision.response_id)
+        model = Response
+    return session.scalar(stmt.where(model.survey_id == wave_id(session)))
+
+
 def stored_count(session) -> int:
-    return session.scalar(select(func.count()).select_from(Response))
+    return count(session)
 
 
 def problems(r) -> dict[str, str]:
@@ -76,7 +95,7 @@ def test_identical_retry_answers_200_and_creates_nothing(client, session, respon
     assert r.status_code == 200
     assert r.json() == first.json()
     assert stored_count(session) == 1
-    assert session.scalar(select(func.count()).select_from(Revision)) == 1
+    assert count(session, Revision) == 1
 
 
 def test_same_submission_with_other_content_conflicts(client, respondent):
@@ -322,13 +341,13 @@ def test_settlements_are_normalised_with_geometry(client, session, respondent):
         select(
             FormalSettlementRow.type, FormalSettlementRow.capacity, FormalSettlementRow.water,
             func.ST_AsText(FormalSettlementRow.point),
-        )
+        ).where(FormalSettlementRow.survey_id == wave_id(session))
     ).all()  # fmt: skip
     informal = session.execute(
         select(
             InformalSettlementRow.persons_min, InformalSettlementRow.persons_max,
             InformalSettlementRow.toilets, func.ST_AsText(InformalSettlementRow.point),
-        )
+        ).where(InformalSettlementRow.survey_id == wave_id(session))
     ).all()  # fmt: skip
     assert formal == [("public_dormitory", 120, True, "POINT(15.3806 41.6867)")]
     assert informal == [(500, 1500, False, "POINT(15.4 41.62)")]
@@ -346,7 +365,7 @@ def test_polygon_location_gets_a_point_on_its_surface(client, session, responden
         select(
             func.ST_GeometryType(InformalSettlementRow.location),
             func.ST_Within(InformalSettlementRow.point, InformalSettlementRow.location),
-        )
+        ).where(InformalSettlementRow.survey_id == wave_id(session))
     ).one()
     assert (kind, inside) == ("ST_Polygon", True)
 
@@ -360,8 +379,8 @@ def test_correction_replaces_the_normalised_rows(client, session, respondent):
         f"{URL}/071051", json=doc, headers={**respondent, "If-Match": created.headers["ETag"]}
     )
 
-    assert session.scalar(select(func.count()).select_from(InformalSettlementRow)) == 3
-    assert session.scalar(select(func.count()).select_from(Revision)) == 2
+    assert count(session, InformalSettlementRow) == 3
+    assert count(session, Revision) == 2
 
 
 def test_overcrowding_is_accepted_and_flagged(client, session, respondent):
@@ -378,7 +397,10 @@ def test_overcrowding_is_accepted_and_flagged(client, session, respondent):
             "message": "occupants (150) exceed capacity (120)",
         }
     ]
-    assert session.scalar(select(Response.quality_flags))[0]["flag"] == "occupants_exceed_capacity"
+    flags = session.scalar(
+        select(Response.quality_flags).where(Response.survey_id == wave_id(session))
+    )
+    assert flags[0]["flag"] == "occupants_exceed_capacity"
 
 
 def test_failed_write_leaves_nothing(client, session, respondent):
@@ -396,8 +418,8 @@ def test_failed_write_leaves_nothing(client, session, respondent):
     assert r.status_code == 500
     assert r.json()["error"]["code"] == "internal_error"
     assert stored_count(session) == 0
-    assert session.scalar(select(func.count()).select_from(Revision)) == 0
-    assert session.scalar(select(func.count()).select_from(FormalSettlementRow)) == 0
+    assert count(session, Revision) == 0
+    assert count(session, FormalSettlementRow) == 0
 
 
 # --- validation: every rule, with its JSON path ----------------------------------------------

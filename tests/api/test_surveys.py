@@ -23,7 +23,8 @@ def test_admin_opens_a_wave_and_anyone_reads_it(client, session):
     assert r.status_code == 201
     assert r.json()["reference_year"] == 2021
     listed = client.get("/api/v1/surveys").json()
-    assert listed["total"] == 1 and listed["items"][0]["code"] == "incas-2021"
+    assert "incas-2021" in [s["code"] for s in listed["items"]]
+    assert listed["total"] == len(listed["items"])
     one = client.get("/api/v1/surveys/incas-2021").json()
     assert (one["vintage"], one["is_open"]) == (2021, False)
 
