@@ -5,9 +5,10 @@ Run with the system Python that has python3-qgis (not the project's venv):
     QT_QPA_PLATFORM=offscreen /usr/bin/python3 tests/clients/qgis_probe.py SPECS_JSON
 
 SPECS_JSON is a list of {"provider": "WFS"|"OAPIF", "url", "typename", "version",
-"paging", "page_size", "username", "password", "probe_code"}. For each, the report gives the
-geometry type, the fields, the features QGIS actually iterated (and how many distinct ids and
-codes among them), and the centroid in WGS 84 of the feature whose `code` is `probe_code`.
+"paging", "page_size", "username", "password", "probe_code", "probe_field"}. For each, the
+report gives the geometry type, the fields, the features QGIS actually iterated (and how many
+distinct ids and codes among them), and the centroid in WGS 84 of the feature whose
+`probe_field` (default `code`) is `probe_code`.
 QGIS 3.22 crashes in exitQgis(), so the script flushes and leaves with os._exit().
 """
 
@@ -55,11 +56,12 @@ def probe(spec: dict) -> dict:
         layer.crs(), QgsCoordinateReferenceSystem("EPSG:4326"), QgsProject.instance()
     )
     ids, codes, count, centroid = set(), set(), 0, None
-    code_index = layer.fields().indexOf("code")
+    code_index = layer.fields().indexOf(spec.get("probe_field", "code"))
     for feature in layer.getFeatures():
         count += 1
         ids.add(feature.id())
         code = feature.attribute(code_index) if code_index >= 0 else None
+        code = str(code) if code is not None else None
         codes.add(code)
         if code == spec.get("probe_code") and feature.hasGeometry():
             point = to_wgs84.transform(feature.geometry().centroid().asPoint())
