@@ -109,13 +109,13 @@ stop_inside() {
     inside bash -c "cd $CLONE && make stop" >>"$LOGDIR/prepare.log" 2>&1 || true
   fi
   local pids
-  pids=$(pids_in_root)
-  if [ -n "$pids" ]; then
-    say "ending leftover processes in the root: $(echo $pids)"
-    kill -TERM $pids 2>/dev/null || true
+  mapfile -t pids < <(pids_in_root)
+  if [ ${#pids[@]} -gt 0 ]; then
+    say "ending leftover processes in the root: ${pids[*]}"
+    kill -TERM "${pids[@]}" 2>/dev/null || true
     sleep 3
-    pids=$(pids_in_root)
-    [ -z "$pids" ] || kill -KILL $pids 2>/dev/null || true
+    mapfile -t pids < <(pids_in_root)
+    [ ${#pids[@]} -eq 0 ] || kill -KILL "${pids[@]}" 2>/dev/null || true
   fi
 }
 
@@ -124,8 +124,8 @@ stop_server() {
   [ -n "$SERVER_PID" ] || return 0
   # `make run` runs in its own session (setsid): end the whole group (make, dev.sh, uvicorn).
   kill -TERM -- "-$SERVER_PID" 2>/dev/null || true
-  local i
-  for i in $(seq 1 30); do
+  local _
+  for _ in $(seq 1 30); do
     kill -0 "$SERVER_PID" 2>/dev/null || break
     sleep 1
   done
