@@ -8,10 +8,13 @@ from app.census.models import (
     Survey,
     Token,
 )
+from app.geo.case_areas.models import CaseArea, CaseAreaRun
 from app.geo.models import AccessLog, Comune, ComuneNeighbour, ComuniVintage, HotspotRun
 
 __all__ = [
     "AccessLog",
+    "CaseArea",
+    "CaseAreaRun",
     "Comune",
     "ComuneNeighbour",
     "ComuniVintage",
