@@ -1,0 +1,444 @@
+"""Select N areas under constraints: greedy with repair, or an exact solver (HiGHS or CBC).
+
+Every solver works on the same problem and is judged by the same value:
+
+- hard: no two areas share a comune (no solver ever breaks it);
+- soft, first: exactly N areas;
+- soft, then: every unit of shortfall counts alike: an area missing from a type quota, a
+  ripartizione with candidates but no area, a pair of areas whose centroids are closer than the
+  minimum distance;
+- then the highest total score.
+
+So when the constraints cannot all be met, the selection still has N areas if N can be had,
+breaks as few constraints as it can, and says which (see `constraint_report`).
+
+The value is an exact lexicographic encoding: a score counts in millionths (scores are rounded
+to 6 decimals), a unit of shortfall costs more than any total score, a missing area more than
+any number of shortfalls an extra area could bring. A tie-break worth less than a millionth in
+total prefers candidates in score order, then key order, so the optimum is unique and every
+solver that finds it returns the same areas.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pulp
+from scipy.optimize import Bounds, LinearConstraint, milp
+from scipy.sparse import coo_matrix
+
+from app.geo.case_areas.candidates import Candidate
+from app.geo.case_areas.params import LABELS, Parameters
+
+TIME_LIMIT_S = 20.0
+MAX_REPAIRS = 100
+AXIS = {"informal": "housing", "formal": "housing", "seasonal": "work", "stable": "work"}
+
+
+@dataclass(frozen=True)
+class Requirement:
+    """At least `minimum` selected areas among `members`: a type quota or a ripartizione."""
+
+    id: str
+    kind: str  # "quota" or "ripartizione"
+    subject: str  # the type label or the ripartizione's name
+    minimum: int
+    members: tuple[int, ...]
+
+
+@dataclass
+class Instance:
+    """One selection problem: candidates, N, requirements, conflicts and distances."""
+
+    n: int
+    candidates: list[Candidate]
+    min_distance_km: float
+    requirements: list[Requirement]
+    coef: np.ndarray = field(init=False)
+    hard: np.ndarray = field(init=False)  # m x m: the two share a comune
+    close: np.ndarray = field(init=False)  # m x m: closer than the minimum distance
+    distance: np.ndarray = field(init=False)  # m x m, km
+    member: np.ndarray = field(init=False)  # m x R
+    minima: np.ndarray = field(init=False)
+    penalty: float = field(init=False)
+    missing_penalty: float = field(init=False)
+
+    def __post_init__(self) -> None:
+        m, n = len(self.candidates), self.n
+        score = np.array([c.score for c in self.candidates])
+        keys = [c.key for c in self.candidates]
+        order = sorted(range(m), key=lambda i: (-score[i], keys[i]))
+        position = np.empty(m)
+        position[order] = np.arange(m)
+        tie = (m - position) / ((m + 1) * (n + 1))
+        self.coef = np.round(score * 1e6) + tie
+        self.penalty = float(n * (1e6 + 1) + 1)
+        self.missing_penalty = self.penalty * (n + 1)
+        owner: dict[str, list[int]] = {}
+        for i, c in enumerate(self.candidates):
+            for code in c.comuni:
+                owner.setdefault(code, []).append(i)
+        self.hard = np.zeros((m, m), dtype=bool)
+        for group in owner.values():
+            for i in group:
+                self.hard[i, group] = True
+        np.fill_diagonal(self.hard, False)
+        xy = np.array([c.centroid for c in self.candidates]).reshape(m, 2)
+        self.distance = np.sqrt(((xy[:, None, :] - xy[None, :, :]) ** 2).sum(axis=2))
+        self.close = (self.distance < self.min_distance_km) & ~self.hard
+        np.fill_diagonal(self.close, False)
+        self.member = np.zeros((m, len(self.requirements)), dtype=int)
+        for r, req in enumerate(self.requirements):
+            self.member[list(req.members), r] = 1
+        self.minima = np.array([r.minimum for r in self.requirements], dtype=int)
+        self.conflict_sets = sorted({tuple(g) for g in owner.values() if len(g) > 1})
+
+    @classmethod
+    def of(cls, candidates: list[Candidate], params: Parameters) -> Instance:
+        """Build the problem of these candidates under these parameters."""
+        requirements = []
+        quotas = params.quotas.model_dump()
+        for label in LABELS:
+            if quotas[label] > 0:
+                members = tuple(i for i, c in enumerate(candidates) if label in c.labels)
+                requirements.append(
+                    Requirement(f"quota:{label}", "quota", label, quotas[label], members)
+                )
+        if params.cover_ripartizioni:
+            for name in sorted({r for c in candidates for r in c.ripartizioni}):
+                members = tuple(i for i, c in enumerate(candidates) if name in c.ripartizioni)
+                requirements.append(
+                    Requirement(f"ripartizione:{name}", "ripartizione", name, 1, members)
+                )
+        return cls(params.n, candidates, params.min_distance_km, requirements)
+
+    def shortfall(self, x: np.ndarray) -> int:
+        counts = self.member[x].sum(axis=0)
+        return int(np.clip(self.minima - counts, 0, None).sum())
+
+    def close_pairs(self, x: np.ndarray) -> int:
+        return int(self.close[np.ix_(x, x)].sum() // 2)
+
+    def value(self, x: np.ndarray) -> float:
+        """The lexicographic value of a selection (higher is better)."""
+        return float(
+            self.coef[x].sum()
+            - self.penalty * (self.shortfall(x) + self.close_pairs(x))
+            - self.missing_penalty * (self.n - int(x.sum()))
+        )
+
+    def best_addition(self, x: np.ndarray, removed: int | None) -> tuple[int, float] | None:
+        """Return the best candidate to add to `x` (after removing `removed`), and the value."""
+        rest = x.copy()
+        if removed is not None:
+            rest[removed] = False
+        if rest.sum() >= self.n:
+            return None
+        free = ~rest & ~self.hard[:, rest].any(axis=1)
+        if removed is not None:
+            free[removed] = False
+        if not free.any():
+            return None
+        counts = self.member[rest].sum(axis=0)[None, :] + self.member
+        short = np.clip(self.minima[None, :] - counts, 0, None).sum(axis=1)
+        close = self.close_pairs(rest) + self.close[:, rest].sum(axis=1)
+        size = int(rest.sum()) + 1
+        value = (
+            self.coef[rest].sum() + self.coef
+            - self.penalty * (short + close) - self.missing_penalty * (self.n - size)
+        )  # fmt: skip
+        value[~free] = -np.inf
+        best = int(np.argmax(value))  # the first of equals: candidates are in key order
+        return best, float(value[best])
+
+
+@dataclass
+class Trial:
+    """What one solver returned."""
+
+    solver: str
+    selected: list[int]
+    value: float
+    seconds: float
+    status: str
+
+    def summary(self, inst: Instance) -> dict:
+        x = _mask(inst, self.selected)
+        return {
+            "solver": self.solver, "status": self.status, "seconds": round(self.seconds, 4),
+            "areas": [inst.candidates[i].key for i in self.selected],
+            "total_score": round(sum(inst.candidates[i].score for i in self.selected), 6),
+            "shortfall": inst.shortfall(x), "close_pairs": inst.close_pairs(x),
+            "missing_areas": inst.n - len(self.selected),
+        }  # fmt: skip
+
+
+@dataclass
+class Outcome:
+    """The kept selection, in rank order, with every solver's trial."""
+
+    solver: str
+    selected: list[int]
+    trials: list[Trial]
+    note: str
+
+
+def _mask(inst: Instance, selected: Sequence[int]) -> np.ndarray:
+    x = np.zeros(len(inst.candidates), dtype=bool)
+    x[list(selected)] = True
+    return x
+
+
+def greedy(inst: Instance) -> Trial:
+    """Take candidates best first while they fit; then repair what is still broken by swaps."""
+    started = time.perf_counter()
+    m = len(inst.candidates)
+    x = np.zeros(m, dtype=bool)
+    for i in np.argsort(-inst.coef, kind="stable"):
+        if x.sum() >= inst.n:
+            break
+        if not (inst.hard[i] & x).any() and not (inst.close[i] & x).any():
+            x[i] = True
+    # Too few fit at the minimum distance: N areas come first, so add the least harmful.
+    while x.sum() < inst.n and (move := inst.best_addition(x, None)) is not None:
+        x[move[0]] = True
+    for _ in range(MAX_REPAIRS):
+        if inst.shortfall(x) + inst.close_pairs(x) == 0:
+            break
+        current = inst.value(x)
+        best: tuple[float, int, int] | None = None
+        for removed in np.flatnonzero(x):
+            move = inst.best_addition(x, int(removed))
+            if move and move[1] > current + 1e-6 and (best is None or move[1] > best[0]):
+                best = (move[1], int(removed), move[0])
+        if best is None:
+            break
+        x[best[1]], x[best[2]] = False, True
+    selected = [int(i) for i in np.flatnonzero(x)]
+    return Trial("greedy", selected, inst.value(x), time.perf_counter() - started, "done")
+
+
+@dataclass
+class Model:
+    """The problem as linear rows, for the exact solvers.
+
+    Hard: only the areas' variables, every constraint a row. Soft: also one variable per
+    missing area, per requirement's shortfall and per close pair, priced as `Instance.value`
+    prices them. When the hard model is feasible its optimum is the soft model's (any broken
+    constraint costs more than any score), and it solves several times faster, so the exact
+    solvers try it first.
+    """
+
+    cost: np.ndarray
+    integer: np.ndarray
+    upper: np.ndarray
+    rows: list[tuple[list[int], list[float], float, float]]
+
+    @classmethod
+    def of(cls, inst: Instance, soft: bool) -> Model:
+        m, r_count = len(inst.candidates), len(inst.requirements)
+        pairs = [(int(i), int(j)) for i, j in zip(*np.nonzero(np.triu(inst.close)), strict=True)]
+        missing, first_short, first_pair = m, m + 1, m + 1 + r_count
+        rows: list[tuple[list[int], list[float], float, float]] = []
+        rows.append((list(range(m)) + ([missing] if soft else []), [1.0] * (m + soft),
+                     inst.n, inst.n))  # fmt: skip
+        for group in inst.conflict_sets:
+            rows.append((list(group), [1.0] * len(group), -np.inf, 1))
+        for r, req in enumerate(inst.requirements):
+            cols = list(req.members) + ([first_short + r] if soft else [])
+            rows.append((cols, [1.0] * len(cols), req.minimum, np.inf))
+        for k, (i, j) in enumerate(pairs):
+            cols, coefs = (
+                ([i, j, first_pair + k], [1.0, 1.0, -1.0]) if soft else ([i, j], [1.0, 1.0])
+            )
+            rows.append((cols, coefs, -np.inf, 1))
+        if not soft:
+            return cls(-inst.coef, np.ones(m), np.ones(m), rows)
+        cost = np.concatenate(
+            [-inst.coef, [inst.missing_penalty], np.full(r_count, inst.penalty),
+             np.full(len(pairs), inst.penalty)]
+        )  # fmt: skip
+        # Shortfalls are continuous: at the optimum they are whole anyway.
+        integer = np.concatenate([np.ones(m + 1), np.zeros(r_count), np.ones(len(pairs))])
+        upper = np.concatenate([np.ones(m), [inst.n], inst.minima, np.ones(len(pairs))])
+        return cls(cost, integer, upper, rows)
+
+    def matrix(self):
+        r_idx = [k for k, row in enumerate(self.rows) for _ in row[0]]
+        c_idx = [c for row in self.rows for c in row[0]]
+        vals = [v for row in self.rows for v in row[1]]
+        return coo_matrix((vals, (r_idx, c_idx)), shape=(len(self.rows), len(self.cost))).tocsr()
+
+
+def highs(inst: Instance) -> Trial:
+    """Solve exactly with HiGHS (scipy.optimize.milp), in process: hard model first."""
+    started = time.perf_counter()
+    m = len(inst.candidates)
+    for soft in (False, True):
+        model = Model.of(inst, soft)
+        result = milp(
+            model.cost,
+            integrality=model.integer,
+            bounds=Bounds(np.zeros(len(model.cost)), model.upper),
+            constraints=LinearConstraint(
+                model.matrix(), [r[2] for r in model.rows], [r[3] for r in model.rows]
+            ),
+            options={"disp": False, "presolve": True, "mip_rel_gap": 0,
+                     "time_limit": TIME_LIMIT_S},
+        )  # fmt: skip
+        if result.status != 2:  # 2: infeasible, so some constraint must give
+            break
+    seconds = time.perf_counter() - started
+    if result.x is None:
+        return Trial("highs", [], -np.inf, seconds, f"failed: {result.message}")
+    selected = [i for i in range(m) if result.x[i] > 0.5]
+    model_name = "relaxed constraints" if soft else "every constraint held"
+    status = "optimal" if result.status == 0 else f"stopped: {result.message}"
+    return Trial("highs", selected, inst.value(_mask(inst, selected)), seconds,
+                 f"{status}, {model_name}")  # fmt: skip
+
+
+def cbc(inst: Instance) -> Trial:
+    """Solve exactly with CBC, through PuLP (a subprocess per solve): hard model first."""
+    started = time.perf_counter()
+    m = len(inst.candidates)
+    for soft in (False, True):
+        model = Model.of(inst, soft)
+        prob = pulp.LpProblem("case_areas", pulp.LpMinimize)
+        v = [
+            pulp.LpVariable(f"v{k}", 0, float(up), "Integer" if integer else "Continuous")
+            for k, (up, integer) in enumerate(zip(model.upper, model.integer, strict=True))
+        ]
+        prob += pulp.lpSum(float(c) * var for c, var in zip(model.cost, v, strict=True))
+        for cols, coefs, low, high in model.rows:
+            expr = pulp.lpSum(c * v[j] for j, c in zip(cols, coefs, strict=True))
+            if low == high:
+                prob += expr == low
+            elif np.isfinite(low):
+                prob += expr >= low
+            else:
+                prob += expr <= high
+        status = prob.solve(
+            pulp.PULP_CBC_CMD(msg=False, gapRel=0, gapAbs=1e-6, timeLimit=TIME_LIMIT_S, threads=1)
+        )
+        if status != pulp.LpStatusInfeasible:
+            break
+    seconds = time.perf_counter() - started
+    if status != pulp.LpStatusOptimal:
+        return Trial("cbc", [], -np.inf, seconds, f"failed: {pulp.LpStatus[status]}")
+    selected = [i for i in range(m) if (v[i].value() or 0) > 0.5]
+    model_name = "relaxed constraints" if soft else "every constraint held"
+    return Trial("cbc", selected, inst.value(_mask(inst, selected)), seconds,
+                 f"optimal, {model_name}")  # fmt: skip
+
+
+SOLVERS = {"greedy": greedy, "highs": highs, "cbc": cbc}
+
+
+def choose(inst: Instance, solver: str) -> Outcome:
+    """Run the asked solver (auto: greedy and HiGHS), keep the better selection, rank it."""
+    names = ["greedy", "highs"] if solver == "auto" else [solver]
+    trials = [SOLVERS[name](inst) for name in names]
+    usable = [t for t in trials if t.selected or inst.n == 0]
+    if not usable:  # an exact solver failed on its own: greedy always answers
+        trials.append(greedy(inst))
+        usable = trials[-1:]
+    # Better value wins; on a tie the exact solver's, which is certified optimal.
+    exact_first = sorted(usable, key=lambda t: (-t.value, t.solver == "greedy"))
+    kept = exact_first[0]
+    if len(trials) > 1:
+        other = next(t for t in trials if t is not kept)
+        same = set(other.selected) == set(kept.selected)
+        note = (
+            f"{kept.solver} kept; {other.solver} found the same areas"
+            if same
+            else f"{kept.solver} kept: a better selection than {other.solver}'s"
+        )
+    else:
+        note = f"{kept.solver} only, as asked"
+    ranked = sorted(
+        kept.selected, key=lambda i: (-inst.candidates[i].score, inst.candidates[i].key)
+    )
+    return Outcome(kept.solver, ranked, trials, note)
+
+
+QUOTA_WORDS = {
+    "informal": "informal housing dominates",
+    "formal": "formal housing dominates",
+    "seasonal": "seasonal work dominates",
+    "stable": "stable work dominates",
+}
+
+
+def constraint_report(inst: Instance, selected: Sequence[int]) -> dict:
+    """Say, for every constraint, what was asked, what was achieved and whether it holds."""
+    x = _mask(inst, selected)
+    keys = [inst.candidates[i].key for i in selected]
+    n_sel = len(selected)
+    items = [{
+        "id": "count", "kind": "count", "required": inst.n, "achieved": n_sel,
+        "met": n_sel == inst.n,
+        "message": f"{n_sel} areas selected" + ("" if n_sel == inst.n else (
+            f", not {inst.n}: no more candidates can be added without sharing a comune")),
+    }, {
+        "id": "no_shared_comune", "kind": "no_shared_comune", "required": 0,
+        "achieved": int(inst.hard[np.ix_(x, x)].sum() // 2), "met": True,
+        "message": "no two areas share a comune",
+    }]  # fmt: skip
+    for r, req in enumerate(inst.requirements):
+        got = [inst.candidates[i].key for i in selected if inst.member[i, r]]
+        met = len(got) >= req.minimum
+        if req.kind == "quota":
+            words = QUOTA_WORDS[req.subject]
+            message = f"{len(got)} areas where {words} (at least {req.minimum})"
+            if not met:
+                why = (
+                    f"only {len(req.members)} candidates are of this type"
+                    if len(req.members) < req.minimum
+                    else "no more fit with the other constraints"
+                )
+                message = (
+                    f"quota not met: at least {req.minimum} areas where {words} were asked, "
+                    f"the best feasible selection has {len(got)} ({why})"
+                )
+        else:
+            message = f"{len(got)} areas in {req.subject} (at least 1: it has candidates)"
+            if not met:
+                message = (
+                    f"ripartizione not covered: {req.subject} has {len(req.members)} candidates "
+                    "but none fits with the other constraints"
+                )
+        items.append({
+            "id": req.id, "kind": req.kind, "subject": req.subject, "required": req.minimum,
+            "achieved": len(got), "met": met, "areas": got, "candidates": len(req.members),
+            "message": message,
+        })  # fmt: skip
+    pairs = [
+        [inst.candidates[i].key, inst.candidates[j].key, round(float(inst.distance[i, j]), 1)]
+        for a, i in enumerate(selected)
+        for j in selected[a + 1 :]
+        if inst.close[i, j]
+    ]
+    sub = inst.distance[np.ix_(x, x)][~np.eye(n_sel, dtype=bool)] if n_sel > 1 else np.array([])
+    closest = round(float(sub.min()), 1) if sub.size else None
+    items.append({
+        "id": "min_distance", "kind": "min_distance", "required": inst.min_distance_km,
+        "achieved": closest, "met": not pairs, "pairs_closer": sorted(pairs),
+        "message": (f"the closest two areas are {closest} km apart (at least "
+                    f"{inst.min_distance_km:g} km)") if not pairs else (
+                    f"minimum distance not met: {len(pairs)} pairs of areas are closer than "
+                    f"{inst.min_distance_km:g} km (closest {closest} km)"),
+    })  # fmt: skip
+    failed = [i["id"] for i in items if not i["met"]]
+    summary = (
+        "every constraint holds"
+        if not failed
+        else "not every constraint could be met: "
+        + "; ".join(i["message"] for i in items if not i["met"])
+        + ". The areas are the best feasible set."
+    )
+    return {"all_met": not failed, "failed": failed, "summary": summary, "items": items,
+            "areas": keys}  # fmt: skip
