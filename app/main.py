@@ -10,6 +10,7 @@ from fastapi.openapi.utils import get_openapi
 
 from app import __version__
 from app.api import (
+    case_areas,
     comuni,
     errors,
     exports,
@@ -66,7 +67,7 @@ def create_app(database_url: str | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     errors.install(app)
-    for module in (health, comuni, surveys, responses, indicators):
+    for module in (health, comuni, surveys, responses, indicators, case_areas):
         app.include_router(module.router)
     for module in (wfs, ogc, tiles, exports):
         app.include_router(module.router)
