@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from app.cli import comuni, indicators, responses, serve, surveys, tokens
+from app.cli import case_areas, comuni, indicators, responses, serve, surveys, tokens
 
 app = typer.Typer(
     help="incas-census: load comuni, open survey waves, issue tokens, serve the API.",
@@ -16,6 +16,7 @@ app.add_typer(surveys.app, name="surveys")
 app.add_typer(tokens.app, name="tokens")
 app.add_typer(responses.app, name="responses")
 app.add_typer(responses.respondents, name="respondents")
+app.add_typer(case_areas.app, name="case-areas")
 app.add_typer(indicators.app, name="indicators")
 app.command("serve")(serve.serve)
 

@@ -1,0 +1,105 @@
+"""`incas case-areas`: select case areas, list runs, publish one."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from app.census.surveys import get_survey
+from app.census.tokens import Principal
+from app.cli.common import fail, out, work
+from app.geo.case_areas import runs
+from app.geo.case_areas.params import parse_parameters
+
+app = typer.Typer(help="Case areas for fieldwork.", no_args_is_help=True)
+
+# Runs from the command line are recorded as made by "cli".
+CLI = Principal(None, "admin", "cli", frozenset(), None)
+
+
+def _print_run(doc: dict) -> None:
+    out.print(
+        f"[bold]run {doc['id']}[/] on survey {doc['survey']}: {len(doc['areas'])} areas, "
+        f"solver {doc['solver']} ({doc['solver_note']}), data {doc['fingerprint']} "
+        f"({doc['responses']} responses)"
+    )
+    table = Table(show_lines=True)
+    for col in ("rank", "area", "comuni", "ripartizioni", "score", "type", "runner-up"):
+        table.add_column(col, justify="right" if col in ("rank", "score") else "left")
+    for a in doc["areas"]:
+        kinds = "/".join(str(a["typology"][axis] or "-") for axis in ("housing", "work"))
+        runner = a["runner_up"]["name"] if a["runner_up"] else "—"
+        table.add_row(
+            str(a["rank"]), a["name"], str(len(a["comuni"])), ", ".join(a["ripartizioni"]),
+            f"{a['score']:.3f}", kinds, runner,
+        )  # fmt: skip
+    out.print(table)
+    for a in doc["areas"]:
+        out.print(f"[bold]{a['rank']}. {a['name']}[/]")
+        for reason in a["reasons"]:
+            out.print(f"   - {reason}")
+    style = "green" if doc["constraints_met"] else "bold red"
+    out.print(f"[{style}]constraints: {doc['constraints']['summary']}[/]")
+
+
+@app.command("select")
+def select_(
+    survey: str = typer.Option(..., "--survey", help="Survey wave code."),
+    params: Path | None = typer.Option(
+        None, "--params", exists=True, dir_okay=False, help="JSON file of parameters."
+    ),
+) -> None:
+    """Select the case areas of a wave's current data, store the run and print it."""
+    try:
+        data = json.loads(params.read_text(encoding="utf-8")) if params else {}
+    except json.JSONDecodeError as exc:
+        fail(f"{params} is not JSON: {exc}")
+    with work() as session:
+        wave = get_survey(session, survey)
+        run = runs.run_selection(session, wave, parse_parameters(data), CLI)
+        doc = runs.run_document(session, wave, run, geometry=False)
+    _print_run(doc)
+
+
+@app.command("list")
+def list_(survey: str = typer.Option(..., "--survey", help="Survey wave code.")) -> None:
+    """List the runs of a wave, newest first."""
+    with work() as session:
+        items, _ = runs.list_runs(session, get_survey(session, survey), 1000, 0)
+    table = Table()
+    for col in ("id", "created", "by", "solver", "constraints", "published", "first areas"):
+        table.add_column(col)
+    for r in items:
+        table.add_row(
+            str(r["id"]), f"{r['created_at']:%Y-%m-%d %H:%M}", r["created_by"], r["solver"],
+            "met" if r["constraints_met"] else "failed: " + ", ".join(r["failed_constraints"]),
+            "yes" if r["published"] else "", "; ".join(r["areas"][:3]),
+        )  # fmt: skip
+    out.print(table)
+
+
+@app.command("show")
+def show(
+    run_id: int = typer.Argument(..., help="Run id."),
+    survey: str = typer.Option(..., "--survey", help="Survey wave code."),
+) -> None:
+    """Print one run with its areas and reasons."""
+    with work() as session:
+        wave = get_survey(session, survey)
+        doc = runs.run_document(session, wave, runs.get_run(session, wave, run_id), False)
+    _print_run(doc)
+
+
+@app.command("publish")
+def publish(
+    run_id: int = typer.Argument(..., help="Run id."),
+    survey: str = typer.Option(..., "--survey", help="Survey wave code."),
+) -> None:
+    """Publish a run; the run published before is withdrawn."""
+    with work() as session:
+        wave = get_survey(session, survey)
+        runs.publish(session, wave, run_id, CLI)
+    out.print(f"run {run_id} is now the published case areas of {survey}")
