@@ -18,7 +18,6 @@ import statistics
 import subprocess
 import sys
 import time
-import uuid
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -27,19 +26,15 @@ from typing import Any
 from urllib.error import URLError
 from urllib.request import urlopen
 
-from alembic import command
-from alembic.config import Config
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy import create_engine, text
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.orm import Session
 
 from app.settings import ROOT, DatabaseSettings
+from tests.utils import databases
 
 BENCH = ROOT / "bench"
 RESULTS = BENCH / "results"
-DATA = ROOT / "data" / "istat_comuni"
 
 # Wide enough for the tables when the output goes to a file or a pipe.
 console = Console(highlight=False, width=None if sys.stdout.isatty() else 150)
@@ -53,76 +48,27 @@ def server_url() -> str:
     return DatabaseSettings().database_url
 
 
-def _admin_engine(url: str):
-    return create_engine(
-        make_url(url).set(drivername="postgresql+psycopg2"), isolation_level="AUTOCOMMIT"
-    )
-
-
-def create_database(prefix: str = "incas_bench") -> str:
-    """Create a uniquely named PostGIS database on the configured server and return its URL."""
-    server = make_url(server_url())
-    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
-    admin = _admin_engine(server_url())
-    with admin.connect() as conn:
-        conn.execute(text(f'create database "{name}"'))
-    admin.dispose()
-    url = server.set(database=name).render_as_string(hide_password=False)
-    eng = create_engine(sqlalchemy_url(url))
-    with eng.begin() as conn:
-        conn.execute(text("create extension if not exists postgis"))
-    eng.dispose()
-    return url
-
-
-def drop_database(url: str) -> None:
-    """Drop a database a benchmark created, and nothing else."""
-    name = make_url(url).database
-    if not (name and name.startswith("incas_bench_")):
-        raise ValueError(f"refusing to drop {name!r}: not a benchmark database")
-    admin = _admin_engine(server_url())
-    with admin.connect() as conn:
-        conn.execute(text(f'drop database if exists "{name}" with (force)'))
-    admin.dispose()
-
-
-def migrate(url: str) -> None:
-    """Bring a database to the newest schema, as `alembic upgrade head` does."""
-    cfg = Config(str(ROOT / "alembic.ini"))
-    cfg.set_main_option("script_location", str(ROOT / "migrations"))
-    cfg.set_main_option("sqlalchemy.url", url)
-    cfg.attributes["configure_logger"] = False
-    command.upgrade(cfg, "head")
+PREFIX = "incas_bench"
 
 
 def load_vintages(url: str, vintages: Sequence[int] = (2023,)) -> None:
     """Load the shipped comuni of the given vintages, with the 2011 population."""
-    from app.db import make_engine
-    from app.geo.comuni_loader import Attributes, load_comuni
-
-    attributes = Attributes.read(DATA / "comuni_2020_attributes.json")
-    engine = make_engine(url)
-    try:
-        for vintage in vintages:
-            with Session(engine) as session, session.begin():
-                load_comuni(session, DATA / f"comuni_{vintage}.gpkg", vintage, attributes)
-    finally:
-        engine.dispose()
+    databases.load_vintages(url, vintages)
 
 
 @contextlib.contextmanager
 def throwaway_database(vintages: Sequence[int] = (2023,), keep: bool = False) -> Iterator[str]:
     """Yield the URL of a new migrated database holding the comuni; drop it afterwards."""
-    url = create_database()
+    url = databases.create_database(PREFIX)
     try:
-        migrate(url)
+        databases.migrate(url)
         load_vintages(url, vintages)
         yield url
     finally:
         if keep:
             console.print(f"[yellow]kept the bench database {make_url(url).database}[/]")
         else:
-            drop_database(url)
+            databases.drop_database(url, PREFIX)
 
 
 def sqlalchemy_url(url: str) -> str:

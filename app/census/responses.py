@@ -38,6 +38,7 @@ from app.errors import (
     PreconditionFailed,
     PreconditionRequired,
 )
+from app.geo.comuni import in_province, in_region
 from app.geo.models import Comune
 
 
@@ -436,19 +437,9 @@ def list_responses(
         .where(Response.survey_id == survey.id)
     )
     if flt.region:
-        region = flt.region.strip()
-        stmt = stmt.where(
-            Comune.region_code == region.zfill(2)
-            if region.isdigit()
-            else func.lower(Comune.region_name) == region.lower()
-        )
+        stmt = stmt.where(in_region(flt.region))
     if flt.province:
-        province = flt.province.strip()
-        stmt = stmt.where(
-            Comune.province_code == province.zfill(3)
-            if province.isdigit()
-            else Comune.province_acronym == province.upper()
-        )
+        stmt = stmt.where(in_province(flt.province))
     if flt.workers_present is not None:
         stmt = stmt.where(Response.workers_present.is_(flt.workers_present))
     total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0

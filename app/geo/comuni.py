@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from sqlalchemy import Select, case, func, or_, select
+from sqlalchemy import ColumnElement, Select, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from app.errors import NotFound
@@ -46,25 +46,31 @@ def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
+def in_region(region: str) -> ColumnElement[bool]:
+    """Match comuni of a region given by code ("16") or name ("Puglia", any case)."""
+    region = region.strip()
+    if region.isdigit():
+        return Comune.region_code == region.zfill(2)
+    return func.lower(Comune.region_name) == region.lower()
+
+
+def in_province(province: str) -> ColumnElement[bool]:
+    """Match comuni of a province given by code ("071"), acronym ("FG") or name."""
+    province = province.strip()
+    if province.isdigit():
+        return Comune.province_code == province.zfill(3)
+    return or_(
+        Comune.province_acronym == province.upper(),
+        func.lower(Comune.province_name) == province.lower(),
+    )
+
+
 def _filtered(stmt: Select, flt: ComuniFilter) -> Select:
     stmt = stmt.where(Comune.vintage == flt.vintage)
     if flt.region:
-        region = flt.region.strip()
-        stmt = stmt.where(
-            Comune.region_code == region.zfill(2)
-            if region.isdigit()
-            else func.lower(Comune.region_name) == region.lower()
-        )
+        stmt = stmt.where(in_region(flt.region))
     if flt.province:
-        province = flt.province.strip()
-        stmt = stmt.where(
-            Comune.province_code == province.zfill(3)
-            if province.isdigit()
-            else or_(
-                Comune.province_acronym == province.upper(),
-                func.lower(Comune.province_name) == province.lower(),
-            )
-        )
+        stmt = stmt.where(in_province(flt.province))
     if flt.q:
         stmt = stmt.where(
             Comune.name_folded.like("%" + _escape_like(fold(flt.q.strip())) + "%", escape="\\")

@@ -11,17 +11,16 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from functools import partial
 
-from fastapi import FastAPI
-from fastapi.testclient import TestClient
 from sqlalchemy import Select, case, func, select
 from sqlalchemy.orm import Session
 
-from app.api.deps import get_session
 from app.census.models import Survey
 from app.geo.layers import REFERENCE, SURVEY, Field, Layer, LayerContext
 from app.geo.models import Comune
 from tests.utils.auth import basic, bearer, token
+from tests.utils.inprocess import inprocess_client
 
 SECRET = "secret_points"
 SUPPRESSED = "suppressed_comuni"
@@ -114,24 +113,5 @@ def analyst_headers(session: Session, label: str = "dpo test analyst", auth: str
     return basic(secret) if auth == "basic" else bearer(secret)
 
 
-@contextmanager
-def layer_client(app: FastAPI, session: Session) -> Iterator[TestClient]:
-    """An in-process client whose requests share the test's rolled-back session.
-
-    The suite's `client` fixture wraps every session dependency in its own savepoint; a map
-    layer request holds two (the function-scoped one for auth and the access log, the
-    request-scoped one that streams), and the first to close would close the other under it.
-    Here both are the test's session itself, rolled back at the end of the test.
-    """
-
-    def test_session() -> Iterator[Session]:
-        yield session
-
-    app.dependency_overrides[get_session] = test_session
-    try:
-        with TestClient(app) as c:
-            yield c
-    finally:
-        app.dependency_overrides.clear()
-        if hasattr(app.state, "auth_limiter"):
-            app.state.auth_limiter.reset()
+# The map-layer tests' client: the suite's in-process client, without the request savepoint.
+layer_client = partial(inprocess_client, savepoint=False)

@@ -6,7 +6,7 @@ import pyogrio
 import pytest
 
 from app.geo.istat import fold
-from tests.conftest import DATA
+from tests.utils.databases import DATA
 
 
 def test_san_severo_with_population(client):

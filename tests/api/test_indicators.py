@@ -13,8 +13,8 @@ from sqlalchemy import text
 
 from app.census.responses import submit
 from app.census.tokens import Principal
-from tests.conftest import DATA
 from tests.utils.auth import bearer, token
+from tests.utils.databases import DATA
 from tests.utils.documents import absent, open_survey
 
 ADMIN = Principal(None, "admin", "test", frozenset(), None)

@@ -11,12 +11,9 @@ import json
 import os
 import shutil
 import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
@@ -24,7 +21,7 @@ from sqlalchemy.orm import Session
 from app.census.models import Token
 from app.census.tokens import create_token
 from app.geo.models import AccessLog, Comune
-from tests.utils.live import free_port
+from tests.utils.live import live_server
 
 ROOT = Path(__file__).resolve().parents[2]
 QGIS_PROBE = Path(__file__).with_name("qgis_probe.py")
@@ -35,36 +32,9 @@ LABEL = "client tests analyst"
 @pytest.fixture(scope="session")
 def layers_url(database_url: str, tmp_path_factory) -> Iterator[str]:
     """Start `tests.clients.server:create_app` in uvicorn; yield its base URL."""
-    port = free_port()
     log = tmp_path_factory.mktemp("clients") / "uvicorn.log"
-    env = {**os.environ, "DATABASE_URL": database_url}
-    with log.open("w") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "tests.clients.server:create_app", "--factory",
-             "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
-            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
-        )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"uvicorn exited: {log.read_text()[-2000:]}")
-            try:
-                if httpx.get(f"{url}/health", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"uvicorn did not answer: {log.read_text()[-2000:]}")
-            time.sleep(0.2)
+    with live_server(database_url, log, "tests.clients.server:create_app") as url:
         yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,8 @@ from sqlalchemy.orm import Session
 
 from app.errors import LoadError
 from app.geo.comuni_loader import Attributes, load_comuni
-from tests.conftest import DATA, FIXTURES
+from tests.conftest import FIXTURES
+from tests.utils.databases import DATA
 
 SLICE_2021 = FIXTURES / "comuni_2021_slice.gpkg"
 SLICE_2023 = FIXTURES / "comuni_2023_slice.gpkg"

@@ -23,13 +23,15 @@ def free_port() -> int:
 
 
 @contextmanager
-def live_server(database_url: str, log: Path) -> Iterator[str]:
+def live_server(
+    database_url: str, log: Path, factory: str = "app.main:create_app"
+) -> Iterator[str]:
     """Start uvicorn on a free port against `database_url`; yield its base URL."""
     port = free_port()
     env = {**os.environ, "DATABASE_URL": database_url}
     with log.open("w") as out:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "app.main:create_app", "--factory",
+            [sys.executable, "-m", "uvicorn", factory, "--factory",
              "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
             cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
         )  # fmt: skip
