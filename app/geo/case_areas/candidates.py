@@ -28,6 +28,7 @@ from app.geo.case_areas.scoring import (
     NAMES,
     Scale,
     count_matrix,
+    label_masks,
     raw_measures,
     scores,
     typology,
@@ -87,7 +88,7 @@ class Context:
         normalised = self.scale.normalise(raw_measures(self.counts))
         self.comune_scores = scores(normalised, self.weights)
         self.responded = set(comuni.index[comuni["responded"] == 1].astype(str))
-        self.comune_types = typology(self.counts, params.dominance)
+        self.comune_labels = label_masks(self.counts, params.dominance)
         self._assessed: dict[str, dict] = {}
         # Plain arrays: pools are rebuilt once per area for the runner-ups, and pandas
         # indexing in that loop would cost more than the selection itself.
@@ -283,6 +284,6 @@ def _singles(ctx: Context, usable: set[str]) -> dict[str, list[dict]]:
         rows = [i for i in ranking if ctx.ripartizione[i] == name]
         admit(rows, f"best-scoring comuni in {name}", params.singles_per_ripartizione)
     for label in LABELS:
-        rows = [i for i in ranking if label in ctx.comune_types[i]["labels"]]
+        rows = [i for i in ranking if ctx.comune_labels[label][i]]
         admit(rows, f"best-scoring {label}-dominant comuni", params.singles_per_type)
     return admitted

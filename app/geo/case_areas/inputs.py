@@ -17,6 +17,7 @@ from app.geo.disclosure import Pattern
 from app.geo.hotspots import hotspots
 from app.geo.indicators import IndicatorTables, data_fingerprint, tables
 from app.geo.publication import public_pattern
+from app.settings import disclosure_settings
 
 HOT = {99: ("hot_99",), 95: ("hot_99", "hot_95"), 90: ("hot_99", "hot_95", "hot_90")}
 
@@ -83,6 +84,35 @@ def _graph(session: Session, vintage: int, key: object) -> dict[str, frozenset[s
     return _graphs[key]
 
 
+_states: dict[tuple, tuple[IndicatorTables, Pattern]] = {}
+
+
+def _derived(session: Session, survey: Survey, fingerprint: str):
+    """The indicator tables and public suppression pattern of one data state, kept per state.
+
+    The fingerprint names every current revision, so the same fingerprint means the same
+    figures: a re-run on unchanged data (another weight, another quota) reuses them.
+    """
+    key = (survey.id, survey.opens_at, fingerprint, disclosure_settings().suppression_threshold)
+    if key not in _states:
+        current = tables(session, survey, fingerprint)
+        if len(_states) >= 4:
+            _states.pop(next(iter(_states)))
+        _states[key] = (current, public_pattern(current))
+    current, pattern = _states[key]
+    if current.comuni_key != _comuni_key(session, survey):  # the vintage was reloaded
+        _states.pop(key)
+        return _derived(session, survey, fingerprint)
+    return current, pattern
+
+
+def _comuni_key(session: Session, survey: Survey) -> tuple[int, object]:
+    loaded_at = session.scalar(
+        text("select loaded_at from comuni_vintages where vintage = :v"), {"v": survey.vintage}
+    )
+    return survey.vintage, loaded_at
+
+
 def revision_ids(session: Session, survey: Survey) -> list[int]:
     """Return the ids of the current revision of every response of a wave."""
     query = (
@@ -97,7 +127,7 @@ def revision_ids(session: Session, survey: Survey) -> list[int]:
 def read_inputs(session: Session, survey: Survey, params: Parameters) -> Inputs:
     """Read one consistent state of a wave and what the selection derives from it."""
     fingerprint = data_fingerprint(session, survey)
-    current = tables(session, survey, fingerprint)
+    current, pattern = _derived(session, survey, fingerprint)
     items, stored = hotspots(
         session, survey, params.hotspot_indicator, params.permutations, params.seed
     )
@@ -120,5 +150,5 @@ def read_inputs(session: Session, survey: Survey, params: Parameters) -> Inputs:
         clusters=found,
         graph=_graph(session, survey.vintage, key),
         centroids=Centroids(session, survey.vintage, key),
-        pattern=public_pattern(current),
+        pattern=pattern,
     )

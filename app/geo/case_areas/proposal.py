@@ -45,8 +45,8 @@ class Proposal:
 
 def _select(ctx: Context, exclude: set[str]) -> tuple[Pool, Instance, Outcome]:
     pool = build_pool(ctx, exclude)
-    inst = Instance.of(pool.candidates, ctx.params)
-    return pool, inst, choose(inst, ctx.params.solver)
+    outcome = choose(Instance.of(pool.candidates, ctx.params), ctx.params.solver)
+    return pool, outcome.instance, outcome
 
 
 def propose(inputs: Inputs, params: Parameters) -> Proposal:
@@ -104,7 +104,7 @@ def _counterfactuals(inst: Instance, report: dict, chosen: set[str], solver: str
         if item["kind"] not in ("quota", "ripartizione") or item["achieved"] != item["required"]:
             continue
         rest = [r for r in inst.requirements if r.id != item["id"]]
-        without = Instance(inst.n, inst.candidates, inst.min_distance_km, rest)
+        without = inst.variant(requirements=rest)
         selected = {inst.candidates[i].key for i in choose(without, solver).selected}
         needed = sorted((chosen - selected) & set(item["areas"]))
         out.append({"constraint": item["id"], "selected_without": sorted(selected),

@@ -163,6 +163,22 @@ def typology(sums: np.ndarray, dominance: float) -> list[dict]:
     return out
 
 
+def label_masks(sums: np.ndarray, dominance: float) -> dict[str, np.ndarray]:
+    """Return, for each type, which rows (comuni) are of it: `typology`'s labels, vectorised."""
+    c = {name: sums[:, i] for i, name in enumerate(COUNTS)}
+    out = {}
+    for a, b, names in (
+        (c["informal_persons_mid"], c["formal_occupants"], ("informal", "formal")),
+        (c["workers_seasonal"], c["workers_stable"], ("seasonal", "stable")),
+    ):
+        total = a + b
+        with np.errstate(divide="ignore", invalid="ignore"):
+            share = np.where(total > 0, a / total, np.nan)
+        out[names[0]] = share >= dominance
+        out[names[1]] = (1 - share) >= dominance
+    return out
+
+
 def _axis(a: float, b: float, dominance: float, names: tuple[str, str]):
     """Return the dominant side of an axis (or mixed, or None), and both sides' shares."""
     if a + b <= 0:
