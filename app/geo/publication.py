@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import OrderedDict
+from dataclasses import dataclass
 from threading import Lock
 
 import numpy as np
@@ -12,6 +13,7 @@ from app.census.models import Survey
 from app.geo.disclosure import Pattern, suppression_pattern
 from app.geo.indicators import (
     INDICATORS,
+    LEVELS,
     IndicatorTables,
     Level,
     comuni_key,
@@ -28,24 +30,47 @@ INTEGERS = {
 }  # fmt: skip
 
 
-def rows_of(tables_: IndicatorTables, level: Level, pattern: Pattern | None) -> list[dict]:
-    """Return the rows of one level; with a pattern, withheld values are null and flagged."""
+@dataclass(frozen=True)
+class Published:
+    """One level as a caller may see it: values with withheld cells as NaN, and which they are."""
+
+    level: Level
+    codes: list[str]
+    names: list[str]
+    values: np.ndarray  # one row per unit, one column per FIELDS entry
+    withheld: list[frozenset[str]]
+
+
+COLUMN = {name: j for j, name in enumerate(FIELDS)}
+
+
+def published(tables_: IndicatorTables, level: Level, pattern: Pattern | None) -> Published:
+    """Apply the suppression pattern (if any) to one level's figures."""
     df = tables_.rows(level)
-    values = df[FIELDS].to_numpy(dtype=float)
+    values = df[FIELDS].to_numpy(dtype=float, copy=True)
     codes = [str(c) for c in df.index]
-    cells = values.astype(object)
-    for j, name in enumerate(FIELDS):
-        if name in INTEGERS:
-            whole = ~np.isnan(values[:, j])
-            cells[whole, j] = values[whole, j].astype(np.int64).astype(object)
-    cells[np.isnan(values)] = None
-    column = {name: j for j, name in enumerate(FIELDS)}
-    withheld = [pattern.fields(level, c) if pattern else frozenset() for c in codes]
+    withheld = [
+        frozenset(pattern.fields(level, c)) if pattern else frozenset() for c in codes
+    ]  # fmt: skip
     for i, names in enumerate(withheld):
         for name in names:
-            cells[i, column[name]] = None
+            values[i, COLUMN[name]] = np.nan
+    return Published(level, codes, list(df["label"]), values, withheld)
+
+
+def rows_of(tables_: IndicatorTables, level: Level, pattern: Pattern | None) -> list[dict]:
+    """Return the rows of one level; with a pattern, withheld values are null and flagged."""
+    view = published(tables_, level, pattern)
+    cells = view.values.astype(object)
+    for j, name in enumerate(FIELDS):
+        if name in INTEGERS:
+            whole = ~np.isnan(view.values[:, j])
+            cells[whole, j] = view.values[whole, j].astype(np.int64).astype(object)
+    cells[np.isnan(view.values)] = None
     out = []
-    for code, label, row, names in zip(codes, df["label"], cells.tolist(), withheld, strict=True):
+    for code, label, row, names in zip(
+        view.codes, view.names, cells.tolist(), view.withheld, strict=True
+    ):
         record = {"level": level, "code": code, "name": label}
         record.update(zip(FIELDS, row, strict=True))
         record["suppressed"] = bool(names)
@@ -86,6 +111,13 @@ def public_pattern(current: IndicatorTables) -> Pattern:
     if threshold not in current.patterns:
         current.patterns[threshold] = suppression_pattern(current, threshold)
     return current.patterns[threshold]
+
+
+def public_levels(session: Session, survey: Survey) -> dict[Level, Published]:
+    """Every level of the wave's indicators with small counts withheld: the public roll-up."""
+    current = current_tables(session, survey)
+    pattern = public_pattern(current)
+    return {level: published(current, level, pattern) for level in LEVELS}
 
 
 def indicator_rows(session: Session, survey: Survey, level: Level, full: bool) -> list[dict]:
