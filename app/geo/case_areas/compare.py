@@ -60,14 +60,14 @@ def compare(session: Session, survey: Survey, a_id: int, b_id: int) -> dict:
     kept, added, removed = [], [], []
     for key in sorted(areas_a.keys() & areas_b.keys(), key=lambda k: areas_b[k].rank):
         x, y = areas_a[key], areas_b[key]
-        why = []
+        changes = []
         if x.rank != y.rank:
-            why.append(f"rank {x.rank} → {y.rank}")
+            changes.append(f"rank {x.rank} → {y.rank}")
         if x.score != y.score:
-            why.append(f"score {x.score:.3f} → {y.score:.3f}")
+            changes.append(f"score {x.score:.3f} → {y.score:.3f}")
         kept.append({"name": y.name, "comuni": y.comuni, "rank_a": x.rank, "rank_b": y.rank,
                      "score_a": x.score, "score_b": y.score, "moved": x.rank != y.rank,
-                     "why": "; ".join(why) or "unchanged"})  # fmt: skip
+                     "why": "; ".join(changes) or "unchanged"})  # fmt: skip
     for key in sorted(areas_a.keys() - areas_b.keys(), key=lambda k: areas_a[k].rank):
         x = areas_a[key]
         other = cand_b.get(key)

@@ -9,6 +9,7 @@ excluding an area's comuni and running again selects the stored runner-up.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -57,7 +58,7 @@ def propose(inputs: Inputs, params: Parameters) -> Proposal:
     report = constraint_report(inst, outcome.selected)
     chosen = {pool.candidates[i].key for i in outcome.selected}
     counterfactuals = _counterfactuals(inst, report, chosen, params.solver)
-    what_ifs = []
+    what_ifs: list[dict[str, Any]] = []
     for rank, i in enumerate(outcome.selected, start=1):
         area = pool.candidates[i]
         pool2, _, outcome2 = _select(ctx, exclude | set(area.comuni))

@@ -108,16 +108,16 @@ def summary(session: Session, survey: Survey, run: CaseAreaRun) -> dict:
     }
 
 
-def _areas(session: Session, run: CaseAreaRun, geometry: bool) -> list[tuple[CaseArea, dict]]:
-    columns = [CaseArea]
-    if geometry:
-        columns.append(func.ST_AsGeoJSON(CaseArea.geom, 6).label("geojson"))
-    else:
-        columns.append(null().label("geojson"))
+def _areas(
+    session: Session, run: CaseAreaRun, geometry: bool
+) -> list[tuple[CaseArea, dict | None]]:
+    geojson = func.ST_AsGeoJSON(CaseArea.geom, 6) if geometry else null()
     rows = session.execute(
-        select(*columns).where(CaseArea.run_id == run.id).order_by(CaseArea.rank)
+        select(CaseArea, geojson.label("geojson"))
+        .where(CaseArea.run_id == run.id)
+        .order_by(CaseArea.rank)
     )
-    return [(area, json.loads(g) if g else None) for area, g in rows]
+    return [(area, json.loads(g) if g else None) for area, g in rows.tuples()]
 
 
 def run_document(session: Session, survey: Survey, run: CaseAreaRun, geometry: bool) -> dict:

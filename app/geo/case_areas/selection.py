@@ -26,6 +26,7 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pulp
@@ -455,7 +456,7 @@ def constraint_report(inst: Instance, selected: Sequence[int]) -> dict:
     x = _mask(inst, selected)
     keys = [inst.candidates[i].key for i in selected]
     n_sel = len(selected)
-    items = [{
+    items: list[dict[str, Any]] = [{
         "id": "count", "kind": "count", "required": inst.n, "achieved": n_sel,
         "met": n_sel == inst.n,
         "message": f"{n_sel} areas selected" + ("" if n_sel == inst.n else (
