@@ -117,7 +117,7 @@ def _areas(
         .where(CaseArea.run_id == run.id)
         .order_by(CaseArea.rank)
     )
-    return [(area, json.loads(g) if g else None) for area, g in rows.tuples()]
+    return [(area, json.loads(g) if g else None) for area, g in rows]
 
 
 def run_document(session: Session, survey: Survey, run: CaseAreaRun, geometry: bool) -> dict:
