@@ -11,6 +11,7 @@ adjusted p over all comuni. The class is hot or cold at 99/95/90% on `p_fdr`.
 
 from __future__ import annotations
 
+import math
 import warnings
 
 import esda
@@ -82,29 +83,32 @@ def compute(
             z, p_sim = np.nan_to_num(g.Zs, nan=0.0), g.p_norm
     p = 2 * norm.sf(np.abs(z))
     p_fdr = false_discovery_control(p, method="bh")
-    items = []
-    for i, code in enumerate(order):
-        cls = "not_significant"
-        for level, label in CLASSES:
-            if p_fdr[i] < level:
-                cls = f"{'hot' if z[i] > 0 else 'cold'}_{label}"
-                break
-        items.append(
-            {
-                "code": code,
-                "name": frame["label"].iloc[i],
-                "value": None if np.isnan(raw[i]) else float(raw[i]),
-                "responded": bool(frame["responded"].iloc[i]),
-                "z": round(float(z[i]), 6),
-                "p": round(float(p[i]), 8),
-                "p_sim": round(float(p_sim[i]), 6),
-                "p_fdr": round(float(p_fdr[i]), 8),
-                "class": cls,
-                "neighbours": counts[code],
-                "nearest_neighbour_borrowed": borrowed[code],
-            }
-        )
-    return items
+    classes = np.full(len(order), "not_significant", dtype=object)
+    for level, label in reversed(CLASSES):  # the strictest level that holds wins
+        significant = p_fdr < level
+        classes[significant & (z > 0)] = f"hot_{label}"
+        classes[significant & (z <= 0)] = f"cold_{label}"
+    columns = zip(
+        order, frame["label"].tolist(), raw.tolist(), frame["responded"].tolist(),
+        np.round(z, 6).tolist(), np.round(p, 8).tolist(), np.round(p_sim, 6).tolist(),
+        np.round(p_fdr, 8).tolist(), classes.tolist(), strict=True,
+    )  # fmt: skip
+    return [
+        {
+            "code": code,
+            "name": name,
+            "value": None if math.isnan(value) else value,
+            "responded": bool(responded),
+            "z": zi,
+            "p": pi,
+            "p_sim": si,
+            "p_fdr": fi,
+            "class": cls,
+            "neighbours": counts[code],
+            "nearest_neighbour_borrowed": borrowed[code],
+        }  # fmt: skip
+        for code, name, value, responded, zi, pi, si, fi, cls in columns
+    ]
 
 
 def hotspots(

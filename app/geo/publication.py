@@ -71,7 +71,7 @@ def rows_of(tables_: IndicatorTables, level: Level, pattern: Pattern | None) -> 
     for code, label, row, names in zip(
         view.codes, view.names, cells.tolist(), view.withheld, strict=True
     ):
-        record = {"level": level, "code": code, "name": label}
+        record: dict[str, object] = {"level": level, "code": code, "name": label}
         record.update(zip(FIELDS, row, strict=True))
         record["suppressed"] = bool(names)
         record["suppressed_fields"] = sorted(names)
