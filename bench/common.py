@@ -31,7 +31,10 @@ from rich.table import Table
 from sqlalchemy.engine import URL, make_url
 
 from app.settings import ROOT, DatabaseSettings
-from tests.utils import databases
+
+# The throwaway databases are the test suite's; the benchmarks run from bench/ or the root.
+sys.path.insert(0, str(ROOT))
+from tests.utils import databases  # noqa: E402
 
 BENCH = ROOT / "bench"
 RESULTS = BENCH / "results"
