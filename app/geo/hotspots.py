@@ -77,10 +77,14 @@ def compute(
                 y, w, transform="B", star=True, permutations=permutations, seed=seed,
                 keep_simulations=bool(permutations), n_jobs=1,
             )  # fmt: skip
+        analytical = np.nan_to_num(g.Zs, nan=0.0, posinf=0.0, neginf=0.0)
         if permutations:
-            z, p_sim = np.nan_to_num(g.z_sim, nan=0.0), g.p_sim
+            # Where every permutation drew the same sum (sparse data), the permutation
+            # z-score divides by zero; the analytical z-score stands in for it there.
+            z = np.where(np.isfinite(g.z_sim), g.z_sim, analytical)
+            p_sim = g.p_sim
         else:  # no permutations asked for: the analytical z-scores
-            z, p_sim = np.nan_to_num(g.Zs, nan=0.0), g.p_norm
+            z, p_sim = analytical, g.p_norm
     p = 2 * norm.sf(np.abs(z))
     p_fdr = false_discovery_control(p, method="bh")
     classes = np.full(len(order), "not_significant", dtype=object)

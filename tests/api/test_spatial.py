@@ -153,3 +153,18 @@ def test_clusters_are_for_analysts(client, session):
     open_survey(session)
 
     assert client.get(f"{BASE}/clusters").status_code == 401
+
+
+def test_sparse_data_gives_finite_z_scores(client, session, analyst):
+    """One comune with workers, 99 permutations: many permutation spreads are zero."""
+    survey = open_survey(session)
+    submit(session, survey, ADMIN, workers("071051", 500))
+    session.flush()
+
+    params = {"indicator": "workers_stable", "permutations": 99, "seed": 1}
+    r = client.get(f"{BASE}/hotspots", params=params, headers=analyst)
+
+    assert r.status_code == 200, r.text
+    items = r.json()["items"]
+    assert all(abs(i["z"]) < 1e6 for i in items)
+    assert len(items) == 7903
