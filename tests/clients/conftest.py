@@ -68,6 +68,28 @@ def near(point, expected, tolerance: float = 1e-4) -> bool:
     return abs(point[0] - expected[0]) < tolerance and abs(point[1] - expected[1]) < tolerance
 
 
+def qgis_spec(
+    protocol: str, url: str, layer: str, secret: str | None = None,
+    probe: tuple[str, str | None] = ("code", SAN_SEVERO),
+) -> dict:  # fmt: skip
+    """Describe a layer for the QGIS probe: the protocol (wfs-2.0, wfs-1.1, oapif) and a probe.
+
+    The probe is the field and value of a feature whose centroid the report gives.
+    """
+    out: dict = {"probe_field": probe[0], "probe_code": probe[1]}
+    if protocol == "oapif":
+        out |= {"provider": "OAPIF", "url": f"{url}/ogc", "typename": layer}
+    else:
+        version = "2.0.0" if protocol == "wfs-2.0" else "1.1.0"
+        out |= {"provider": "WFS", "url": f"{url}/wfs", "typename": f"incas:{layer}"}
+        out |= {"version": version, "srsname": "EPSG:4326"}
+        if version == "2.0.0":
+            out |= {"paging": True, "page_size": 1000}
+    if secret:
+        out |= {"username": "qgis", "password": secret}
+    return out
+
+
 def run_qgis(specs: list[dict], timeout: int = 300) -> list[dict]:
     """Run the QGIS probe with the system Python (python3-qgis); return its reports."""
     python = shutil.which("python3", path="/usr/bin")

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.clients.conftest import SAN_SEVERO, near, run_qgis
+from tests.clients.conftest import near, run_qgis
+from tests.clients.conftest import qgis_spec as spec
 
 pytestmark = pytest.mark.clients
 
@@ -18,21 +19,6 @@ COMUNE_FIELDS = [
     "region_name", "ripartizione_code", "ripartizione", "population_2011", "area_km2",
 ]  # fmt: skip
 PROTOCOLS = ["wfs-2.0", "wfs-1.1", "oapif"]
-
-
-def spec(protocol: str, url: str, layer: str, secret: str | None = None) -> dict:
-    out: dict = {"probe_code": SAN_SEVERO}
-    if protocol == "oapif":
-        out |= {"provider": "OAPIF", "url": f"{url}/ogc", "typename": layer}
-    else:
-        version = "2.0.0" if protocol == "wfs-2.0" else "1.1.0"
-        out |= {"provider": "WFS", "url": f"{url}/wfs", "typename": f"incas:{layer}"}
-        out |= {"version": version, "srsname": "EPSG:4326"}
-        if version == "2.0.0":
-            out |= {"paging": True, "page_size": 1000}
-    if secret:
-        out |= {"username": "qgis", "password": secret}
-    return out
 
 
 @pytest.fixture(scope="module")

@@ -15,6 +15,7 @@ from app.census.surveys import get_survey
 from app.geo import hotspots
 from app.geo.publication import FIELDS
 from tests.clients.conftest import SAN_SEVERO, near, run_qgis
+from tests.clients.conftest import qgis_spec as spec
 
 pytestmark = pytest.mark.clients
 
@@ -48,21 +49,6 @@ PROBES = {
     "hotspots": ("code", SAN_SEVERO, "select ST_X(ST_Centroid(geom)), ST_Y(ST_Centroid(geom)) "
                  "from comuni where vintage = 2021 and code = '071051'"),
 }  # fmt: skip
-
-
-def spec(protocol, url, layer, secret=None, probe=("code", SAN_SEVERO)) -> dict:
-    out: dict = {"probe_field": probe[0], "probe_code": probe[1]}
-    if protocol == "oapif":
-        out |= {"provider": "OAPIF", "url": f"{url}/ogc", "typename": layer}
-    else:
-        version = "2.0.0" if protocol == "wfs-2.0" else "1.1.0"
-        out |= {"provider": "WFS", "url": f"{url}/wfs", "typename": f"incas:{layer}",
-                "version": version, "srsname": "EPSG:4326"}  # fmt: skip
-        if version == "2.0.0":
-            out |= {"paging": True, "page_size": 1000}
-    if secret:
-        out |= {"username": "qgis", "password": secret}
-    return out
 
 
 @pytest.fixture(scope="module")
