@@ -7,26 +7,40 @@ once, and a known feature where PostGIS says it is.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
-from sqlalchemy import text
+from sqlalchemy import delete, text
 from sqlalchemy.orm import Session
 
+from app.census.models import Survey
+from app.census.responses import submit
 from app.census.surveys import get_survey
+from app.census.tokens import Principal
 from app.geo import hotspots
+from app.geo.case_areas.models import CaseAreaRun
+from app.geo.case_areas.params import Parameters
+from app.geo.case_areas.runs import publish, run_selection
 from app.geo.publication import FIELDS
 from tests.clients.conftest import SAN_SEVERO, near, run_qgis
 from tests.clients.conftest import qgis_spec as spec
+from tests.utils.documents import document, open_survey
 
 pytestmark = pytest.mark.clients
+ADMIN = Principal(None, "admin", "qgis test", frozenset(), None)
 
 PROTOCOLS = ["wfs-2.0", "wfs-1.1", "oapif"]
-PUBLIC = ["comuni", "indicators_comune", "indicators_province", "indicators_region"]
+PUBLIC = ["comuni", "indicators_comune", "indicators_province", "indicators_region", "case_areas"]
 RESTRICTED = ["formal_settlements", "informal_settlements", "settlement_clusters", "hotspots"]
+# A small wave of its own, for the settlements given as areas (the national one has none).
+AREAS_WAVE = "qgis-areas"
+RING = [[15.39, 41.61], [15.41, 41.61], [15.41, 41.63], [15.39, 41.63], [15.39, 41.61]]
 GEOMETRY = {
     "comuni": "MultiPolygon", "indicators_comune": "MultiPolygon",
     "indicators_province": "MultiPolygon", "indicators_region": "MultiPolygon",
     "formal_settlements": "Point", "informal_settlements": "Point",
-    "settlement_clusters": "Polygon", "hotspots": "MultiPolygon",
+    "settlement_clusters": "Polygon", "hotspots": "MultiPolygon", "case_areas": "MultiPolygon",
+    "informal_settlement_areas": "MultiPolygon",
 }  # fmt: skip
 # The field and value of a feature to find, and the SQL of where it should be.
 PROBES = {
@@ -48,11 +62,49 @@ PROBES = {
     "settlement_clusters": ("cluster", "1", None),
     "hotspots": ("code", SAN_SEVERO, "select ST_X(ST_Centroid(geom)), ST_Y(ST_Centroid(geom)) "
                  "from comuni where vintage = 2021 and code = '071051'"),
+    "case_areas": ("rank", "1", "select ST_X(ST_Centroid(a.geom)), ST_Y(ST_Centroid(a.geom)) "
+                   "from case_areas a join case_area_runs r on r.id = a.run_id where "
+                   "r.survey_id = :s and r.published_at is not null and a.rank = 1"),
 }  # fmt: skip
 
 
 @pytest.fixture(scope="module")
-def expected(engine, national_survey) -> dict:
+def published_run(engine, national_survey) -> Iterator[int]:
+    """A published case-area run of the national wave, removed afterwards."""
+    with Session(engine) as session, session.begin():
+        survey = get_survey(session, national_survey)
+        run = run_selection(session, survey, Parameters(), ADMIN)
+        publish(session, survey, run.id, ADMIN)
+        run_id = run.id
+    yield run_id
+    with Session(engine) as session, session.begin():
+        session.execute(delete(CaseAreaRun).where(CaseAreaRun.id == run_id))
+
+
+@pytest.fixture(scope="module")
+def areas_wave(engine) -> Iterator[tuple[str, str, tuple[float, float]]]:
+    """A committed wave with one settlement given as a polygon; its code, id and centroid."""
+    with Session(engine) as session, session.begin():
+        survey = open_survey(session, code=AREAS_WAVE)
+        doc = document()
+        doc["informal_settlements"][0]["location"] = {"type": "Polygon", "coordinates": [RING]}
+        submit(session, survey, ADMIN, doc)
+        row = session.execute(
+            text(
+                "select id, ST_X(ST_Centroid(location)), ST_Y(ST_Centroid(location)) from "
+                "informal_settlements where survey_id = :s and location is not null "
+                "and ST_GeometryType(location) = 'ST_Polygon'"
+            ),
+            {"s": survey.id},
+        ).one()
+        survey_id = survey.id
+    yield AREAS_WAVE, str(row[0]), (row[1], row[2])
+    with Session(engine) as session, session.begin():
+        session.execute(delete(Survey).where(Survey.id == survey_id))
+
+
+@pytest.fixture(scope="module")
+def expected(engine, national_survey, published_run) -> dict:
     """Feature counts and probe positions, from the database; hot spots computed once."""
     with Session(engine) as session, session.begin():
         survey = get_survey(session, national_survey)
@@ -65,6 +117,8 @@ def expected(engine, national_survey) -> dict:
                 text("select count(*) from formal_settlements where survey_id = :s"), {"s": s}),
             "informal_settlements": session.scalar(
                 text("select count(*) from informal_settlements where survey_id = :s"), {"s": s}),
+            "case_areas": session.scalar(
+                text("select count(*) from case_areas where run_id = :r"), {"r": published_run}),
         }  # fmt: skip
         probes = {}
         for layer, (field, value, sql) in PROBES.items():
@@ -89,9 +143,16 @@ def session_clusters(engine, code) -> int:
 
 
 @pytest.fixture(scope="module")
-def qgis(layers_url, analyst_secret, national_survey, expected) -> dict:
+def qgis(layers_url, analyst_secret, national_survey, expected, areas_wave) -> dict:
     base = f"{layers_url}/surveys/{national_survey}"
+    code, settlement, _ = areas_wave
     specs = {}
+    for protocol in PROTOCOLS:
+        specs[("areas", protocol)] = spec(
+            protocol, f"{layers_url}/surveys/{code}", "informal_settlement_areas",
+            analyst_secret, ("id", settlement),
+        )  # fmt: skip
+        specs[("comuni_2021", protocol)] = spec(protocol, layers_url, "comuni_2021")
     for protocol in PROTOCOLS:
         for layer in PUBLIC:
             field, value, _ = expected["probes"][layer]
@@ -119,6 +180,40 @@ def test_qgis_loads_the_layer(qgis, expected, layer, protocol):
     if position is not None:
         assert report["centroid"] is not None, report
         assert near(report["centroid"], position, tolerance=1e-3), (report["centroid"], position)
+
+
+@pytest.mark.parametrize("protocol", PROTOCOLS)
+def test_qgis_loads_settlements_given_as_areas(qgis, areas_wave, protocol):
+    report = qgis[("areas", protocol)]
+
+    assert report["valid"], report
+    assert report["geometry_type"] == "MultiPolygon"
+    assert report["iterated"] == 1
+    assert near(report["centroid"], areas_wave[2], tolerance=1e-5), report["centroid"]
+    assert not {"respondent", "notes"} & set(report["fields"])
+
+
+@pytest.fixture(scope="module")
+def san_severo_2021(engine) -> tuple[float, float]:
+    """Where PostGIS puts the centroid of San Severo in the 2021 vintage."""
+    with Session(engine) as session:
+        return session.execute(
+            text(
+                "select ST_X(ST_Centroid(geom)), ST_Y(ST_Centroid(geom)) from comuni "
+                "where vintage = 2021 and code = :c"
+            ),
+            {"c": SAN_SEVERO},
+        ).one()
+
+
+@pytest.mark.parametrize("protocol", PROTOCOLS)
+def test_qgis_loads_the_2021_comuni(qgis, san_severo_2021, protocol):
+    report = qgis[("comuni_2021", protocol)]
+
+    assert report["valid"], report
+    assert report["geometry_type"] == "MultiPolygon"
+    assert report["iterated"] == report["distinct_codes"] == 7903, report
+    assert near(report["centroid"], tuple(san_severo_2021)), report["centroid"]
 
 
 @pytest.mark.parametrize("protocol", PROTOCOLS)
