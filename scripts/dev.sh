@@ -63,6 +63,7 @@ case "${1:-}" in
     exec $VENV/bin/python -m pytest "${@:2}"
     ;;
   bench)
+    system_deps bench
     venv
     database
     step "benchmark: our WFS and OGC API vs MapServer, tipg and raw PostGIS (bench/README.md)"

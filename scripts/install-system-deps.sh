@@ -2,6 +2,7 @@
 # Install the OS packages the project needs, and only those that are missing.
 #   install-system-deps.sh run    PostgreSQL + PostGIS, Python venv support
 #   install-system-deps.sh test   the same, plus the real clients the tests drive (GDAL, QGIS)
+#   install-system-deps.sh bench  the same, plus the peers the benchmark measures (MapServer CGI)
 set -euo pipefail
 
 purpose=${1:-run}
@@ -22,9 +23,12 @@ have_python || need+=(python3 python3-venv python3-dev)
 command -v git >/dev/null || need+=(git)
 [ -x "$(server_bindir)/initdb" ] || need+=(postgresql)
 command -v psql >/dev/null || need+=(postgresql-client)
-if [ "$purpose" = test ]; then
+if [ "$purpose" = test ] || [ "$purpose" = bench ]; then
   command -v ogrinfo >/dev/null || need+=(gdal-bin)
   /usr/bin/python3 -c 'import qgis.core' 2>/dev/null || need+=(python3-qgis qgis-providers)
+fi
+if [ "$purpose" = bench ]; then
+  command -v mapserv >/dev/null || need+=(cgi-mapserver)
 fi
 
 postgis_pkg() {
