@@ -214,29 +214,30 @@ def _stored(
     )
 
 
-def _retry_of(
-    session: Session, survey: Survey, valid: ValidDocument, principal: Principal
-) -> StoredResponse | None:
-    """Answer a re-sent submission: the stored response if identical, a conflict if not."""
-    response = session.scalar(
-        select(Response).where(
+def _retry_of(session: Session, survey: Survey, valid: ValidDocument) -> Response | None:
+    """Find the stored response a re-sent submission repeats; a conflict if it differs."""
+    original = (
+        select(Response, Revision.content_hash)
+        .join(Revision, (Revision.response_id == Response.id) & (Revision.kind == "create"))
+        .where(
             Response.survey_id == survey.id,
             Response.submission_id == valid.document.submission_id,
         )
     )
-    if response is None:
+    found = session.execute(original).first()
+    if found is None:
         return None
-    original = session.scalar(
-        select(Revision.document).where(
-            Revision.response_id == response.id, Revision.kind == "create"
-        )
-    )
-    if original != valid.data and not _same_but_erased(original, valid.data):
+    response, stored_hash = found
+    # The hash settles the usual identical retry without loading the stored document.
+    if stored_hash == valid.content_hash:
+        return response
+    stored = session.scalar(original.with_only_columns(Revision.document))
+    if stored != valid.data and not _same_but_erased(stored, valid.data):
         raise Conflict(
             "submission_conflict",
             f"submission {valid.document.submission_id} was already received with other content",
         )
-    return _stored(session, survey, response, principal)
+    return response
 
 
 def _same_but_erased(stored: dict | None, sent: dict) -> bool:
@@ -276,9 +277,9 @@ def submit(
     ).scalar()
     if created is None:
         # Already there: this submission (a retry, perhaps concurrent), or another one.
-        retry = _retry_of(session, survey, valid, principal)
+        retry = _retry_of(session, survey, valid)
         if retry is not None:
-            return retry, False
+            return (_stored(session, survey, retry, principal) if answer else None), False
         raise Conflict(
             "response_exists",
             f"comune {doc.comune_code} already answered survey {survey.code}; "
