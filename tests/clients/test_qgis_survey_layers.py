@@ -152,8 +152,7 @@ def qgis(layers_url, analyst_secret, national_survey, expected, areas_wave) -> d
             protocol, f"{layers_url}/surveys/{code}", "informal_settlement_areas",
             analyst_secret, ("id", settlement),
         )  # fmt: skip
-    # The older vintage through WFS 2.0 paging; test_qgis.py covers every protocol for 2023.
-    specs[("comuni_2021", "wfs-2.0")] = spec("wfs-2.0", layers_url, "comuni_2021")
+        specs[("comuni_2021", protocol)] = spec(protocol, layers_url, "comuni_2021")
     for protocol in PROTOCOLS:
         for layer in PUBLIC:
             field, value, _ = expected["probes"][layer]
@@ -207,8 +206,9 @@ def san_severo_2021(engine) -> tuple[float, float]:
         ).one()
 
 
-def test_qgis_loads_the_2021_comuni_through_wfs_paging(qgis, san_severo_2021):
-    report = qgis[("comuni_2021", "wfs-2.0")]
+@pytest.mark.parametrize("protocol", PROTOCOLS)
+def test_qgis_loads_the_2021_comuni(qgis, san_severo_2021, protocol):
+    report = qgis[("comuni_2021", protocol)]
 
     assert report["valid"], report
     assert report["geometry_type"] == "MultiPolygon"
