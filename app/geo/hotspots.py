@@ -13,11 +13,9 @@ from __future__ import annotations
 
 import math
 import warnings
+from typing import TYPE_CHECKING
 
-import esda
 import numpy as np
-from libpysal.weights import W
-from scipy.stats import false_discovery_control, norm
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
@@ -29,6 +27,9 @@ from app.geo.indicators import INDICATORS, IndicatorTables, data_fingerprint
 from app.geo.models import HotspotRun
 from app.geo.publication import current_tables
 
+if TYPE_CHECKING:
+    from libpysal.weights import W
+
 CLASSES = ((0.01, "99"), (0.05, "95"), (0.10, "90"))
 MAX_PERMUTATIONS = 9999
 _weights: dict[object, tuple[W, dict[str, int], dict[str, bool]]] = {}
@@ -37,6 +38,10 @@ _weights: dict[object, tuple[W, dict[str, int], dict[str, bool]]] = {}
 def _weights_of(session: Session, vintage: int, key: object) -> tuple[W, dict, dict]:
     """Binary queen weights of a vintage, from the stored contiguity; cached per load."""
     if key not in _weights:
+        # esda, libpysal and scipy.stats are imported where used: together they take seconds
+        # to load, and most commands of the CLI (tokens, surveys, imports) never need them.
+        from libpysal.weights import W
+
         graph = neighbours(session, vintage)
         ids = sorted(graph)
         with warnings.catch_warnings():
@@ -60,6 +65,9 @@ def compute(
     permutations: int, seed: int,
 ) -> list[dict]:  # fmt: skip
     """Compute Gi* for one indicator on one state of the data."""
+    import esda  # loaded where used, as in _weights_of
+    from scipy.stats import false_discovery_control, norm
+
     comuni = current.rows("comune")
     w, counts, borrowed = _weights_of(session, vintage, current.comuni_key)
     order = [str(c) for c in w.id_order]

@@ -29,9 +29,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-import pulp
-from scipy.optimize import Bounds, LinearConstraint, milp
-from scipy.sparse import coo_matrix
 
 from app.geo.case_areas.candidates import Candidate
 from app.geo.case_areas.params import LABELS, Parameters
@@ -286,6 +283,8 @@ class Model:
         return cls(cost, integer, upper, rows)
 
     def matrix(self):
+        from scipy.sparse import coo_matrix  # the solvers load on first use: see _solve_highs
+
         r_idx = [k for k, row in enumerate(self.rows) for _ in row[0]]
         c_idx = [c for row in self.rows for c in row[0]]
         vals = [v for row in self.rows for v in row[1]]
@@ -294,6 +293,9 @@ class Model:
 
 def _solve_highs(model: Model) -> tuple[str, np.ndarray | None, str]:
     """Return ("optimal" | "infeasible" | "stopped" | "failed", x, message)."""
+    # Imported here: the solvers take a second to load and most commands never select areas.
+    from scipy.optimize import Bounds, LinearConstraint, milp
+
     result = milp(
         model.cost,
         integrality=model.integer,
@@ -312,6 +314,8 @@ def _solve_highs(model: Model) -> tuple[str, np.ndarray | None, str]:
 
 def _solve_cbc(model: Model) -> tuple[str, np.ndarray | None, str]:
     """The same, with CBC through PuLP (a subprocess per solve)."""
+    import pulp  # loaded on first use, as in _solve_highs
+
     prob = pulp.LpProblem("case_areas", pulp.LpMinimize)
     v = [
         prob.add_variable(f"v{k}", 0, float(up), "Integer" if integer else "Continuous")
