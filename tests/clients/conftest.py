@@ -49,9 +49,8 @@ def analyst_secret(engine) -> Iterator[str]:
         session.execute(delete(Token).where(Token.id == token_id))
 
 
-@pytest.fixture(scope="module")
-def truth(engine) -> dict:
-    """What the database says about San Severo in 2023: centroid and point on surface."""
+def san_severo(engine, vintage: int) -> dict:
+    """What the database says about San Severo in a vintage: centroid and point on surface."""
     with Session(engine) as session:
         row = session.execute(
             select(
@@ -59,9 +58,14 @@ def truth(engine) -> dict:
                 func.ST_Y(func.ST_Centroid(Comune.geom)),
                 func.ST_X(func.ST_PointOnSurface(Comune.geom)),
                 func.ST_Y(func.ST_PointOnSurface(Comune.geom)),
-            ).where(Comune.vintage == 2023, Comune.code == SAN_SEVERO)
+            ).where(Comune.vintage == vintage, Comune.code == SAN_SEVERO)
         ).one()
     return {"centroid": (row[0], row[1]), "point": (row[2], row[3])}
+
+
+@pytest.fixture(scope="module")
+def truth(engine) -> dict:
+    return san_severo(engine, 2023)
 
 
 def near(point, expected, tolerance: float = 1e-4) -> bool:

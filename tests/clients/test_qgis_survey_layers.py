@@ -22,7 +22,7 @@ from app.geo.case_areas.models import CaseAreaRun
 from app.geo.case_areas.params import Parameters
 from app.geo.case_areas.runs import publish, run_selection
 from app.geo.publication import FIELDS
-from tests.clients.conftest import SAN_SEVERO, near, run_qgis
+from tests.clients.conftest import SAN_SEVERO, near, run_qgis, san_severo
 from tests.clients.conftest import qgis_spec as spec
 from tests.utils.documents import document, open_survey
 
@@ -193,27 +193,14 @@ def test_qgis_loads_settlements_given_as_areas(qgis, areas_wave, protocol):
     assert not {"respondent", "notes"} & set(report["fields"])
 
 
-@pytest.fixture(scope="module")
-def san_severo_2021(engine) -> tuple[float, float]:
-    """Where PostGIS puts the centroid of San Severo in the 2021 vintage."""
-    with Session(engine) as session:
-        return session.execute(
-            text(
-                "select ST_X(ST_Centroid(geom)), ST_Y(ST_Centroid(geom)) from comuni "
-                "where vintage = 2021 and code = :c"
-            ),
-            {"c": SAN_SEVERO},
-        ).one()
-
-
 @pytest.mark.parametrize("protocol", PROTOCOLS)
-def test_qgis_loads_the_2021_comuni(qgis, san_severo_2021, protocol):
+def test_qgis_loads_the_2021_comuni(qgis, engine, protocol):
     report = qgis[("comuni_2021", protocol)]
 
     assert report["valid"], report
     assert report["geometry_type"] == "MultiPolygon"
     assert report["iterated"] == report["distinct_codes"] == 7903, report
-    assert near(report["centroid"], tuple(san_severo_2021)), report["centroid"]
+    assert near(report["centroid"], san_severo(engine, 2021)["centroid"]), report["centroid"]
 
 
 @pytest.mark.parametrize("protocol", PROTOCOLS)
