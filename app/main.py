@@ -25,7 +25,6 @@ from app.api import (
 from app.api.auth import optional_principal
 from app.census.questionnaire import Document
 from app.db import make_engine, session_factory
-from app.geo import indicator_layers, survey_layers  # noqa: F401  (they register layers)
 
 
 def document_schema(app: FastAPI) -> None:

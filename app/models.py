@@ -8,8 +8,10 @@ from app.census.models import (
     Survey,
     Token,
 )
+from app.geo.analysis.models import HotspotRun, PublishedIndicators
 from app.geo.case_areas.models import CaseArea, CaseAreaRun
-from app.geo.models import AccessLog, Comune, ComuneNeighbour, ComuniVintage, HotspotRun
+from app.geo.layers.models import AccessLog
+from app.geo.reference.models import Comune, ComuneNeighbour, ComuniVintage, UnitBoundary
 
 __all__ = [
     "AccessLog",
@@ -18,11 +20,13 @@ __all__ = [
     "Comune",
     "ComuneNeighbour",
     "ComuniVintage",
-    "HotspotRun",
     "FormalSettlementRow",
+    "HotspotRun",
     "InformalSettlementRow",
+    "PublishedIndicators",
     "Response",
     "Revision",
     "Survey",
     "Token",
+    "UnitBoundary",
 ]

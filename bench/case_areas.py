@@ -52,12 +52,12 @@ from app.census.responses import current, replace  # noqa: E402
 from app.census.surveys import get_survey  # noqa: E402
 from app.census.tokens import Principal  # noqa: E402
 from app.db import make_engine  # noqa: E402
+from app.geo.analysis.indicators import data_fingerprint  # noqa: E402
 from app.geo.case_areas.candidates import Context, build_pool  # noqa: E402
 from app.geo.case_areas.inputs import read_inputs  # noqa: E402
 from app.geo.case_areas.params import parse_parameters  # noqa: E402
 from app.geo.case_areas.runs import run_selection  # noqa: E402
 from app.geo.case_areas.selection import SOLVERS, Instance, fit_distance  # noqa: E402
-from app.geo.indicators import data_fingerprint  # noqa: E402
 from tests.utils.documents import open_survey  # noqa: E402
 from tests.utils.synthetic import national_documents  # noqa: E402
 

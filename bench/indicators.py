@@ -98,9 +98,10 @@ def run(url: str, code: str, runs: int) -> int:
     import geopandas
     from libpysal.weights import Queen
 
+    from app.cache import CACHE
     from app.census.surveys import get_survey
     from app.db import make_engine
-    from app.geo import hotspots, publication
+    from app.geo.analysis import hotspots, publication
 
     engine = make_engine(url)
     session = Session(engine)
@@ -109,7 +110,7 @@ def run(url: str, code: str, runs: int) -> int:
 
     def rollup_cold():
         # A new state of the data: nothing cached but the comuni of the vintage.
-        publication._states.clear()
+        CACHE.drop("tables")
         return publication.public_levels(session, survey)
 
     def rows_warm():
@@ -122,7 +123,7 @@ def run(url: str, code: str, runs: int) -> int:
     current = publication.current_tables(session, survey)
 
     def gi_stored():
-        return hotspots.compute(session, current, VINTAGE, "informal_persons_mid", 999, 1)
+        return hotspots.compute(session, current, "informal_persons_mid", 999, 1)
 
     polygons = geopandas.read_postgis(
         text("select code, geom from comuni where vintage = :v order by code"),

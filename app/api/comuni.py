@@ -8,7 +8,8 @@ from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, Field
 
 from app.api.deps import Page, PagingDep, SessionDep
-from app.geo import comuni
+from app.geo.reference import comuni
+from app.geo.reference.vintages import resolve_vintage
 
 router = APIRouter(prefix="/api/v1/comuni", tags=["comuni"])
 
@@ -56,7 +57,7 @@ def list_comuni(
         Query(min_length=1, max_length=100, description="Name search, ignoring case and accents."),
     ] = None,
 ):
-    flt = comuni.ComuniFilter(comuni.resolve_vintage(session, vintage), region, province, q)
+    flt = comuni.ComuniFilter(resolve_vintage(session, vintage), region, province, q)
     items, total = comuni.list_comuni(session, flt, page.limit, page.offset)
     return Page(items=items, total=total, limit=page.limit, offset=page.offset)
 
@@ -68,7 +69,7 @@ def comune_at(
     lat: Annotated[float, Query(ge=-90, le=90, description="Latitude, WGS 84.")],
     vintage: VintageQuery = None,
 ):
-    return comuni.comune_at(session, comuni.resolve_vintage(session, vintage), lon, lat)
+    return comuni.comune_at(session, resolve_vintage(session, vintage), lon, lat)
 
 
 @router.get(
@@ -82,7 +83,7 @@ def get_comune(
     vintage: VintageQuery = None,
     geometry: Annotated[bool, Query(description="Answer a GeoJSON Feature.")] = False,
 ):
-    year = comuni.resolve_vintage(session, vintage)
+    year = resolve_vintage(session, vintage)
     if geometry:
         return comuni.get_comune_feature(session, year, code)
     return comuni.get_comune(session, year, code)

@@ -7,7 +7,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from app.geo.comuni_loader import loaded_vintages
+from app.geo.reference.vintages import loaded_vintages
 
 router = APIRouter(tags=["health"])
 

@@ -14,10 +14,10 @@ from pydantic import BaseModel, Field, create_model
 from app.api.auth import AnalystDep, MaybePrincipal
 from app.api.deps import Page, SessionDep
 from app.census.surveys import get_survey
-from app.geo import clusters as cluster_service
-from app.geo import hotspots as hotspot_service
-from app.geo.indicators import INDICATORS, LEVELS
-from app.geo.publication import FIELDS, INTEGERS, indicator_rows
+from app.geo.analysis import clusters as cluster_service
+from app.geo.analysis import hotspots as hotspot_service
+from app.geo.analysis.indicators import INDICATORS, LEVELS
+from app.geo.analysis.publication import FIELDS, INTEGERS, indicator_rows
 
 router = APIRouter(prefix="/api/v1/surveys/{survey_code}", tags=["indicators"])
 

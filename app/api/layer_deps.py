@@ -21,8 +21,9 @@ from app.api.deps import SessionDep, StreamSessionDep
 from app.census.models import Survey
 from app.census.surveys import get_survey
 from app.census.tokens import Principal
-from app.geo.access_log import record_access
-from app.geo.layers import REFERENCE, SURVEY, Layer, LayerContext, Registry
+from app.geo.layers.access_log import record_access
+from app.geo.layers.catalogue import REFERENCE, SURVEY
+from app.geo.layers.registry import Layer, LayerContext, Registry
 
 
 @dataclass(frozen=True)

@@ -11,9 +11,9 @@ from starlette.responses import JSONResponse, Response
 from app.api.deps import StreamSessionDep
 from app.api.layer_deps import AccessLogDep, LayerRoute, LayerScope, ScopeDep
 from app.errors import NotFound
-from app.geo import mvt
-from app.geo.features import Features
-from app.geo.layers import Layer
+from app.geo.layers import mvt
+from app.geo.layers.features import Features
+from app.geo.layers.registry import Layer
 
 router = APIRouter(tags=["tiles"], route_class=LayerRoute)
 MVT = "application/vnd.mapbox-vector-tile"

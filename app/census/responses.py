@@ -38,8 +38,8 @@ from app.errors import (
     PreconditionFailed,
     PreconditionRequired,
 )
-from app.geo.comuni import in_province, in_region
-from app.geo.models import Comune
+from app.geo.reference.comuni import in_province, in_region
+from app.geo.reference.models import Comune
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from app.census.models import Survey
 from app.errors import Conflict, NotFound, Problem, ValidationFailed
-from app.geo.models import ComuniVintage
+from app.geo.reference.models import ComuniVintage
 
 CODE_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,62}$"
 

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from app.census.models import Survey, Token
 from app.errors import NotFound, Problem, ValidationFailed
-from app.geo.models import Comune
+from app.geo.reference.models import Comune
 
 ROLES = ("admin", "analyst", "respondent")
 SECRET_PREFIX = "incas_"

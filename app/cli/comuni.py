@@ -7,7 +7,8 @@ from pathlib import Path
 import typer
 
 from app.cli.common import StepProgress, console, out, progress_bar, work
-from app.geo.comuni_loader import Attributes, LoadResult, load_comuni, loaded_vintages
+from app.geo.reference.loader import Attributes, LoadResult, load_comuni
+from app.geo.reference.vintages import loaded_vintages
 from app.settings import ROOT
 
 app = typer.Typer(help="Comuni boundaries.", no_args_is_help=True)

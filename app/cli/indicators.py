@@ -10,12 +10,12 @@ import typer
 from app.census.surveys import get_survey
 from app.cli.common import fail, out, progress_bar, work
 from app.cli.responses import cli_principal
-from app.geo import export
-from app.geo import indicator_layers as _registers_layers  # noqa: F401
-from app.geo.features import FeatureQuery, Features
-from app.geo.indicators import LEVELS
-from app.geo.layers import SURVEY, LayerContext
-from app.geo.publication import indicator_rows
+from app.geo.analysis.indicators import LEVELS
+from app.geo.analysis.publication import indicator_rows
+from app.geo.layers import export
+from app.geo.layers.catalogue import SURVEY
+from app.geo.layers.features import FeatureQuery, Features
+from app.geo.layers.registry import LayerContext
 
 app = typer.Typer(help="Indicators of a survey wave.", no_args_is_help=True)
 

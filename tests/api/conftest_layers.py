@@ -17,8 +17,9 @@ from sqlalchemy import Select, case, func, select
 from sqlalchemy.orm import Session
 
 from app.census.models import Survey
-from app.geo.layers import REFERENCE, SURVEY, Field, Layer, LayerContext
-from app.geo.models import Comune
+from app.geo.layers.catalogue import REFERENCE, SURVEY
+from app.geo.layers.registry import Field, Layer, LayerContext
+from app.geo.reference.models import Comune
 from tests.utils.auth import basic, bearer, token
 from tests.utils.inprocess import inprocess_client
 
@@ -32,22 +33,26 @@ def _vintage(ctx: LayerContext) -> int:
     return ctx.survey.vintage if ctx.survey else 2023
 
 
-def _secret_points(ctx: LayerContext) -> Select:
-    return select(
-        Comune.code,
-        Comune.name,
-        Comune.population_2011.label("people"),
-        func.ST_PointOnSurface(Comune.geom).label("geom"),
-    ).where(Comune.vintage == _vintage(ctx), Comune.region_code == "16")
-
-
-def _suppressed(ctx: LayerContext) -> Select:
-    population = Comune.population_2011
-    if not ctx.is_analyst:
-        population = case((Comune.population_2011 < THRESHOLD, None), else_=population)
-    return select(Comune.code, population.label("population"), Comune.area_km2, Comune.geom).where(
-        Comune.vintage == _vintage(ctx), Comune.province_code == "071"
+def _puglia(ctx: LayerContext) -> Select:
+    return (
+        select()
+        .select_from(Comune)
+        .where(Comune.vintage == _vintage(ctx), Comune.region_code == "16")
     )
+
+
+def _foggia(ctx: LayerContext) -> Select:
+    return (
+        select()
+        .select_from(Comune)
+        .where(Comune.vintage == _vintage(ctx), Comune.province_code == "071")
+    )
+
+
+def _population(ctx: LayerContext):
+    if ctx.is_analyst:
+        return Comune.population_2011
+    return case((Comune.population_2011 < THRESHOLD, None), else_=Comune.population_2011)
 
 
 SECRET_LAYER = Layer(
@@ -56,11 +61,12 @@ SECRET_LAYER = Layer(
     description="A restricted test layer: one point per comune of Puglia.",
     geometry_type="Point",
     fields=(
-        Field("code", "string", "ISTAT code."),
-        Field("name", "string", "Name."),
-        Field("people", "integer", "People."),
+        Field("code", "string", "ISTAT code.", Comune.code),
+        Field("name", "string", "Name.", Comune.name),
+        Field("people", "integer", "People.", Comune.population_2011),
     ),
-    source=_secret_points,
+    rows=_puglia,
+    geometry=func.ST_PointOnSurface(Comune.geom),
     id_field="code",
     restricted=True,
 )
@@ -70,11 +76,17 @@ SUPPRESSED_LAYER = Layer(
     description="A public test layer with suppressed small values and an analysts-only field.",
     geometry_type="MultiPolygon",
     fields=(
-        Field("code", "string", "ISTAT code."),
-        Field("population", "integer", f"Residents; blank below {THRESHOLD} for the public."),
-        Field("area_km2", "number", "Area.", analysts_only=True),
-    ),
-    source=_suppressed,
+        Field("code", "string", "ISTAT code.", Comune.code),
+        Field(
+            "population",
+            "integer",
+            f"Residents; blank below {THRESHOLD} for the public.",
+            _population,
+        ),
+        Field("area_km2", "number", "Area.", Comune.area_km2, analysts_only=True),
+    ),  # fmt: skip
+    rows=_foggia,
+    geometry=Comune.geom,
     id_field="code",
 )
 

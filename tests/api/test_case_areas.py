@@ -13,8 +13,8 @@ from app.api.case_areas import PublicCaseAreas, Run, RunSummary
 from app.census.responses import current, replace
 from app.census.surveys import get_survey
 from app.census.tokens import Principal
+from app.geo.analysis.hotspots import hotspots
 from app.geo.case_areas.models import CaseAreaRun
-from app.geo.hotspots import hotspots
 from app.settings import ROOT
 from tests.utils.auth import bearer, token
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pyogrio
 import pytest
 
-from app.geo.istat import fold
+from app.geo.reference.istat import fold
 from tests.utils.databases import DATA
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import mapbox_vector_tile
 import pytest
 
-from app.geo.publication import FIELDS
+from app.geo.analysis.publication import FIELDS
 from tests.api.conftest_layers import layer_client
 from tests.utils.auth import bearer, token
 

@@ -13,7 +13,7 @@ import pytest
 from lxml import etree
 from sqlalchemy import select
 
-from app.geo.models import AccessLog
+from app.geo.layers.models import AccessLog
 from tests.api.conftest_layers import (
     SECRET,
     SUPPRESSED,

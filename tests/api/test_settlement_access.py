@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from app.census.responses import submit
 from app.census.tokens import Principal
-from app.geo.models import AccessLog
+from app.geo.layers.models import AccessLog
 from tests.api.conftest_layers import layer_client
 from tests.utils.auth import basic, bearer, token
 from tests.utils.documents import document, open_survey

@@ -8,7 +8,7 @@ import pytest
 from lxml import etree
 from sqlalchemy import func, select
 
-from app.geo.models import Comune
+from app.geo.reference.models import Comune
 from tests.api.conftest_layers import layer_client, open_wave
 
 NS = {

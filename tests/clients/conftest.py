@@ -20,7 +20,8 @@ from sqlalchemy.orm import Session
 
 from app.census.models import Token
 from app.census.tokens import create_token
-from app.geo.models import AccessLog, Comune
+from app.geo.layers.models import AccessLog
+from app.geo.reference.models import Comune
 from tests.utils.live import live_server
 
 ROOT = Path(__file__).resolve().parents[2]

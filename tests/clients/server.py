@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from app.geo.layers import REFERENCE, SURVEY
+from app.geo.layers.catalogue import REFERENCE, SURVEY
 from app.main import create_app as create_service
 from tests.api.conftest_layers import SECRET_LAYER, SUPPRESSED_LAYER
 

@@ -17,11 +17,11 @@ from app.census.models import Survey
 from app.census.responses import submit
 from app.census.surveys import get_survey
 from app.census.tokens import Principal
-from app.geo import hotspots
+from app.geo.analysis import hotspots
+from app.geo.analysis.publication import FIELDS
 from app.geo.case_areas.models import CaseAreaRun
 from app.geo.case_areas.params import Parameters
 from app.geo.case_areas.runs import publish, run_selection
-from app.geo.publication import FIELDS
 from tests.clients.conftest import SAN_SEVERO, near, run_qgis, san_severo
 from tests.clients.conftest import qgis_spec as spec
 from tests.utils.documents import document, open_survey
@@ -136,7 +136,7 @@ def expected(engine, national_survey, published_run) -> dict:
 
 
 def session_clusters(engine, code) -> int:
-    from app.geo.clusters import clusters
+    from app.geo.analysis.clusters import clusters
 
     with Session(engine) as session:
         return len(clusters(session, get_survey(session, code)))

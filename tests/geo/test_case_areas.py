@@ -10,6 +10,8 @@ from sqlalchemy.orm import Session
 
 from app.census.surveys import get_survey
 from app.census.tokens import Principal
+from app.geo.analysis.hotspots import hotspots
+from app.geo.analysis.publication import indicator_rows
 from app.geo.case_areas.candidates import Context, build_pool
 from app.geo.case_areas.inputs import read_inputs
 from app.geo.case_areas.models import CaseArea, CaseAreaRun
@@ -17,8 +19,6 @@ from app.geo.case_areas.params import LABELS, parse_parameters
 from app.geo.case_areas.reasons import resolve, show
 from app.geo.case_areas.runs import run_document, run_selection
 from app.geo.case_areas.selection import Instance, cbc, choose, greedy, highs
-from app.geo.hotspots import hotspots
-from app.geo.publication import indicator_rows
 
 ANALYST = Principal(7, "analyst", "case-area tests", frozenset(), None)
 

@@ -10,7 +10,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from app.errors import LoadError
-from app.geo.comuni_loader import Attributes, load_comuni
+from app.geo.reference.loader import Attributes, load_comuni
 from tests.conftest import FIXTURES
 from tests.utils.databases import DATA
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.geo.indicators import INDICATORS, LEVELS
+from app.geo.analysis.indicators import INDICATORS, LEVELS
 from tests.utils.audit import feasible_ranges
 
 THRESHOLD = 5

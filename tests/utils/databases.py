@@ -16,7 +16,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from app.db import make_engine
-from app.geo.comuni_loader import Attributes, load_comuni
+from app.geo.reference.loader import Attributes, load_comuni
 from app.settings import ROOT, DatabaseSettings
 
 DATA = ROOT / "data" / "istat_comuni"

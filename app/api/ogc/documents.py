@@ -7,8 +7,8 @@ from collections.abc import Sequence
 
 from app import __version__
 from app.api.ogc.params import DEFAULT_LIMIT, GEOJSON, HTML, JSON, MAX_LIMIT
-from app.geo.crs import CRS84_URI, SUPPORTED
-from app.geo.layers import GEOMETRY, Field, Layer
+from app.geo.layers.crs import CRS84_URI, SUPPORTED
+from app.geo.layers.registry import GEOMETRY, Field, Layer
 
 OPENAPI = "application/vnd.oai.openapi+json;version=3.0"
 SCHEMA_JSON = "application/schema+json"

@@ -7,9 +7,9 @@ from typing import Annotated
 
 from fastapi import Depends, Query, Request
 
-from app.geo.crs import CRS84_URI, WGS84, Crs, CrsForm, CrsRef, UnknownCrs, parse_crs
-from app.geo.features import InvalidQuery
-from app.geo.filters import Envelope, Spatial
+from app.geo.layers.crs import CRS84_URI, WGS84, Crs, CrsForm, CrsRef, UnknownCrs, parse_crs
+from app.geo.layers.features import InvalidQuery
+from app.geo.layers.filters import Envelope, Spatial
 
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 10_000

@@ -16,10 +16,10 @@ from app.api.layer_deps import AccessLogDep, LayerRoute, LayerScope, ScopeDep
 from app.api.ogc import documents, html
 from app.api.ogc.params import GEOJSON, HTML, HtmlDep, ItemsDep, ItemsParams, crs_uri
 from app.errors import NotFound
-from app.geo.crs import CrsForm
-from app.geo.features import FeatureQuery, Features, feature_collection
-from app.geo.filters import Compare, ResourceIds, all_of
-from app.geo.layers import Layer
+from app.geo.layers.crs import CrsForm
+from app.geo.layers.features import FeatureQuery, Features, feature_collection
+from app.geo.layers.filters import Compare, ResourceIds, all_of
+from app.geo.layers.registry import Layer
 
 router = APIRouter(tags=["ogc-api-features"], route_class=LayerRoute)
 

@@ -18,8 +18,8 @@ from app.api.wfs.model import (
     WFS_NS,
     WFS_SCHEMA,
 )
-from app.geo.crs import SUPPORTED
-from app.geo.layers import Layer
+from app.geo.layers.crs import SUPPORTED
+from app.geo.layers.registry import Layer
 
 OWS = {"2.0.0": "http://www.opengis.net/ows/1.1", "1.1.0": "http://www.opengis.net/ows"}
 FES = {"2.0.0": "http://www.opengis.net/fes/2.0", "1.1.0": "http://www.opengis.net/ogc"}

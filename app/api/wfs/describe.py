@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from lxml import etree
 
 from app.api.wfs.model import GML_NS, GML_SCHEMA, NAMESPACE, PREFIX
-from app.geo.layers import GEOMETRY, Field, Layer
+from app.geo.layers.registry import GEOMETRY, Field, Layer
 
 XS = "http://www.w3.org/2001/XMLSchema"
 

@@ -12,9 +12,9 @@ from lxml import etree
 
 from app.api.wfs.exceptions import OwsException, invalid
 from app.api.wfs.model import crs_ref, type_name
-from app.geo.crs import CrsRef
-from app.geo.features import SortKey
-from app.geo.filters import (
+from app.geo.layers.crs import CrsRef
+from app.geo.layers.features import SortKey
+from app.geo.layers.filters import (
     And,
     Between,
     Compare,
@@ -28,7 +28,7 @@ from app.geo.filters import (
     ResourceIds,
     Spatial,
 )
-from app.geo.layers import GEOMETRY
+from app.geo.layers.registry import GEOMETRY
 
 COMPARISONS = {
     "PropertyIsEqualTo": "=",

@@ -26,10 +26,16 @@ from app.api.wfs.model import (
     Query,
     output_kind,
 )
-from app.geo.crs import CrsForm
-from app.geo.features import FeatureQuery, Features, GmlStyle, InvalidQuery, feature_collection
-from app.geo.filters import Envelope, Spatial
-from app.geo.layers import Layer, LayerContext, UnknownLayer
+from app.geo.layers.crs import CrsForm
+from app.geo.layers.features import (
+    FeatureQuery,
+    Features,
+    GmlStyle,
+    InvalidQuery,
+    feature_collection,
+)
+from app.geo.layers.filters import Envelope, Spatial
+from app.geo.layers.registry import Layer, LayerContext, UnknownLayer
 
 XSI = "http://www.w3.org/2001/XMLSchema-instance"
 

@@ -6,9 +6,9 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from app.api.wfs.exceptions import OwsException, invalid
-from app.geo.crs import WGS84, CrsForm, CrsRef, UnknownCrs, parse_crs
-from app.geo.features import SortKey
-from app.geo.filters import Filter
+from app.geo.layers.crs import WGS84, CrsForm, CrsRef, UnknownCrs, parse_crs
+from app.geo.layers.features import SortKey
+from app.geo.layers.filters import Filter
 
 VERSIONS = ("2.0.0", "1.1.0")
 NAMESPACE = "urn:incas-census:layers"

@@ -16,7 +16,7 @@ from app.api.wfs.model import (
     GetFeature,
     WfsRequest,
 )
-from app.geo.features import Features
+from app.geo.layers.features import Features
 
 
 def dispatch(

@@ -20,7 +20,7 @@ from app.api.wfs.model import (
     request_version,
     type_name,
 )
-from app.geo.features import SortKey
+from app.geo.layers.features import SortKey
 
 MAX_BODY = 1_000_000
 _DOCTYPE = re.compile(rb"<!DOCTYPE|<!ENTITY", re.I)

@@ -1,6 +1,4 @@
 """Case areas: propose the ten territorial contexts for fieldwork, reproducibly and with reasons.
 
-Importing the package registers the `case_areas` map layer (see `layer.py`).
+The `case_areas` map layer is the catalogue's (`app.geo.layers.catalogue.case_areas`).
 """
-
-from app.geo.case_areas import layer as layer

@@ -8,16 +8,17 @@ import pandas as pd
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
+from app.cache import CACHE
 from app.census.models import Response, Revision, Survey
 from app.errors import Conflict
+from app.geo.analysis.clusters import clusters
+from app.geo.analysis.disclosure import Pattern
+from app.geo.analysis.hotspots import hotspots
+from app.geo.analysis.indicators import IndicatorTables, data_fingerprint
+from app.geo.analysis.publication import current_tables, public_pattern
 from app.geo.case_areas.params import Parameters
-from app.geo.clusters import clusters
-from app.geo.contiguity import neighbours
-from app.geo.disclosure import Pattern
-from app.geo.hotspots import hotspots
-from app.geo.indicators import IndicatorTables, data_fingerprint, tables
-from app.geo.publication import public_pattern
-from app.settings import disclosure_settings
+from app.geo.reference.contiguity import neighbours
+from app.geo.reference.vintages import VintageKey
 
 HOT = {99: ("hot_99",), 95: ("hot_99", "hot_95"), 90: ("hot_99", "hot_95", "hot_90")}
 
@@ -42,11 +43,6 @@ class Inputs:
         return self.tables.rows("comune")
 
 
-# Contiguity and centroids change only when a vintage is reloaded: kept per load, like the
-# hot-spot weights in app/geo/hotspots.py.
-_graphs: dict[object, dict[str, frozenset[str]]] = {}
-_centroids: dict[object, dict[str, tuple[float, float, float]]] = {}
-
 CENTROIDS = text(
     """
     select code, ST_X(c) / 1000, ST_Y(c) / 1000, area_km2
@@ -59,12 +55,10 @@ CENTROIDS = text(
 class Centroids:
     """Centroids of comuni in ETRS89-LAEA (km) with their areas, fetched as they are needed."""
 
-    def __init__(self, session: Session, vintage: int, key: object) -> None:
-        self.session, self.vintage = session, vintage
-        if key not in _centroids:
-            _centroids.clear()
-            _centroids[key] = {}
-        self.known = _centroids[key]
+    def __init__(self, session: Session, key: VintageKey) -> None:
+        self.session, self.vintage = session, key[0]
+        # Filled as they are asked for, and kept per load of the vintage.
+        self.known: dict[str, tuple[float, float, float]] = CACHE.get(("centroids", key), dict)
 
     def of(self, codes: list[str]) -> dict[str, tuple[float, float, float]]:
         """Return (x_km, y_km, area_km2) of each code."""
@@ -76,41 +70,13 @@ class Centroids:
         return {c: self.known[c] for c in codes}
 
 
-def _graph(session: Session, vintage: int, key: object) -> dict[str, frozenset[str]]:
-    if key not in _graphs:
-        graph = {c: frozenset(n for n, _ in ns) for c, ns in neighbours(session, vintage).items()}
-        _graphs.clear()
-        _graphs[key] = graph
-    return _graphs[key]
+def _graph(session: Session, key: VintageKey) -> dict[str, frozenset[str]]:
+    """Queen contiguity of a vintage as sets, kept per load."""
 
+    def build() -> dict[str, frozenset[str]]:
+        return {c: frozenset(n for n, _ in ns) for c, ns in neighbours(session, key[0]).items()}
 
-_states: dict[tuple, tuple[IndicatorTables, Pattern]] = {}
-
-
-def _derived(session: Session, survey: Survey, fingerprint: str):
-    """The indicator tables and public suppression pattern of one data state, kept per state.
-
-    The fingerprint names every current revision, so the same fingerprint means the same
-    figures: a re-run on unchanged data (another weight, another quota) reuses them.
-    """
-    key = (survey.id, survey.opens_at, fingerprint, disclosure_settings().suppression_threshold)
-    if key not in _states:
-        current = tables(session, survey, fingerprint)
-        if len(_states) >= 4:
-            _states.pop(next(iter(_states)))
-        _states[key] = (current, public_pattern(current))
-    current, pattern = _states[key]
-    if current.comuni_key != _comuni_key(session, survey):  # the vintage was reloaded
-        _states.pop(key)
-        return _derived(session, survey, fingerprint)
-    return current, pattern
-
-
-def _comuni_key(session: Session, survey: Survey) -> tuple[int, object]:
-    loaded_at = session.scalar(
-        text("select loaded_at from comuni_vintages where vintage = :v"), {"v": survey.vintage}
-    )
-    return survey.vintage, loaded_at
+    return CACHE.get(("graph", key), build)
 
 
 def revision_ids(session: Session, survey: Survey) -> list[int]:
@@ -127,7 +93,10 @@ def revision_ids(session: Session, survey: Survey) -> list[int]:
 def read_inputs(session: Session, survey: Survey, params: Parameters) -> Inputs:
     """Read one consistent state of a wave and what the selection derives from it."""
     fingerprint = data_fingerprint(session, survey)
-    current, pattern = _derived(session, survey, fingerprint)
+    # The fingerprint names every current revision, so the same fingerprint means the same
+    # figures: a re-run on unchanged data (another weight, another quota) reuses them.
+    current = current_tables(session, survey, fingerprint)
+    pattern = public_pattern(current)
     items, stored = hotspots(
         session, survey, params.hotspot_indicator, params.permutations, params.seed
     )
@@ -139,7 +108,7 @@ def read_inputs(session: Session, survey: Survey, params: Parameters) -> Inputs:
     # between, they describe different states, and the run would not be reproducible.
     if data_fingerprint(session, survey) != fingerprint:
         raise Conflict("data_changed", "responses changed during the selection; run it again")
-    key = current.comuni_key
+    key = current.vintage_key
     return Inputs(
         survey=survey,
         fingerprint=fingerprint,
@@ -148,7 +117,7 @@ def read_inputs(session: Session, survey: Survey, params: Parameters) -> Inputs:
         hot=hot,
         hotspots_stored=stored,
         clusters=found,
-        graph=_graph(session, survey.vintage, key),
-        centroids=Centroids(session, survey.vintage, key),
+        graph=_graph(session, key),
+        centroids=Centroids(session, key),
         pattern=pattern,
     )

@@ -12,7 +12,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from app.errors import Problem, ValidationFailed
-from app.geo.hotspots import check_indicator
+from app.geo.analysis.hotspots import check_indicator
 
 LABELS = ("informal", "formal", "seasonal", "stable")
 

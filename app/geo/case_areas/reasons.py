@@ -17,9 +17,9 @@ from typing import Any
 
 import pandas as pd
 
+from app.geo.analysis.disclosure import Pattern
 from app.geo.case_areas.scoring import BY_NAME
 from app.geo.case_areas.selection import QUOTA_WORDS
-from app.geo.disclosure import Pattern
 
 KIND_OF_MEASURE = {
     "informal_people": "count", "workers_rate": "rate", "service_deficit": "count",

@@ -15,7 +15,7 @@ from app.geo.case_areas.inputs import read_inputs
 from app.geo.case_areas.models import CaseArea, CaseAreaRun
 from app.geo.case_areas.params import Parameters
 from app.geo.case_areas.proposal import propose
-from app.geo.models import Comune
+from app.geo.reference.models import Comune
 
 
 def run_selection(

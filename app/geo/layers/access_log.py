@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from app.census.tokens import Principal
-from app.geo.models import AccessLog
+from app.geo.layers.models import AccessLog
 
 
 def record_access(

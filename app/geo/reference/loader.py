@@ -18,9 +18,9 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from app.errors import LoadError
-from app.geo.contiguity import build_neighbours
-from app.geo.istat import REGION_NAMES, REGION_RIPARTIZIONE, fold, ripartizione_of
-from app.geo.units import build_unit_boundaries
+from app.geo.reference.contiguity import build_neighbours
+from app.geo.reference.istat import REGION_NAMES, REGION_RIPARTIZIONE, fold, ripartizione_of
+from app.geo.reference.units import build_unit_boundaries
 
 # progress(step, done, total): the CLI draws it, the domain only reports it.
 Progress = Callable[[str, int, int], None]
@@ -366,9 +366,3 @@ def load_comuni(
     build_unit_boundaries(session, vintage)
     report("province and region boundaries", 1, 1)
     return result
-
-
-def loaded_vintages(session: Session) -> dict[int, int]:
-    """Return {vintage: number of comuni} for every loaded vintage."""
-    rows = session.execute(text("select vintage, comuni from comuni_vintages order by vintage"))
-    return dict(rows.all())

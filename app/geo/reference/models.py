@@ -1,4 +1,4 @@
-"""Tables of the reference geography."""
+"""Tables of the reference geography: vintages, comuni, contiguity, unit boundaries."""
 
 from __future__ import annotations
 
@@ -20,7 +20,6 @@ from sqlalchemy import (
     UniqueConstraint,
     func,
 )
-from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base
@@ -68,26 +67,6 @@ class Comune(Base):
     )
 
 
-class AccessLog(Base):
-    """One read or export of a restricted layer, for the data protection officer."""
-
-    __tablename__ = "access_log"
-
-    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
-    at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), server_default=func.now(), index=True
-    )
-    token_id: Mapped[int | None] = mapped_column(BigInteger)
-    token_label: Mapped[str] = mapped_column(Text)
-    role: Mapped[str] = mapped_column(String(16))
-    door: Mapped[str] = mapped_column(String(16))  # wfs, ogc, tiles, export, rest
-    survey_code: Mapped[str | None] = mapped_column(String(63))
-    layer: Mapped[str] = mapped_column(Text, index=True)
-    bbox: Mapped[str | None] = mapped_column(Text)  # minx,miny,maxx,maxy in EPSG:4326
-    count: Mapped[int | None] = mapped_column(Integer)
-    client: Mapped[str | None] = mapped_column(Text)
-
-
 class ComuneNeighbour(Base):
     """Queen contiguity of a vintage, built once in PostGIS; islands borrow their nearest comune."""
 
@@ -105,33 +84,6 @@ class ComuneNeighbour(Base):
     kind: Mapped[str] = mapped_column(String(8))
 
 
-class HotspotRun(Base):
-    """A Gi* computation, kept for the data state it was computed on."""
-
-    __tablename__ = "hotspot_runs"
-    __table_args__ = (
-        UniqueConstraint(
-            "survey_id",
-            "fingerprint",
-            "indicator",
-            "permutations",
-            "seed",
-            name="uq_hotspot_runs_key",
-        ),
-    )
-
-    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
-    survey_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("surveys.id", ondelete="CASCADE"))
-    fingerprint: Mapped[str] = mapped_column(String(32))
-    indicator: Mapped[str] = mapped_column(Text)
-    permutations: Mapped[int] = mapped_column(Integer)
-    seed: Mapped[int] = mapped_column(BigInteger)
-    items: Mapped[list[dict]] = mapped_column(JSONB)
-    computed_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), server_default=func.now()
-    )
-
-
 class UnitBoundary(Base):
     """The boundary of a province, region, ripartizione or Italy, dissolved from its comuni."""
 
@@ -147,26 +99,3 @@ class UnitBoundary(Base):
     geom: Mapped[WKBElement] = mapped_column(
         Geometry("MULTIPOLYGON", srid=4326, spatial_index=True)
     )
-
-
-class PublishedIndicators(Base):
-    """One state's indicator rows, as analysts and as the public see them, for the map layers.
-
-    Written once per state of the data (its fingerprint), from the same rows the REST answers
-    carry, so that SQL can join them to geometry and stream them on every door.
-    """
-
-    __tablename__ = "published_indicators"
-    __table_args__ = (
-        PrimaryKeyConstraint("survey_id", "fingerprint", "audience", "level", "code"),
-    )
-
-    survey_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("surveys.id", ondelete="CASCADE"))
-    fingerprint: Mapped[str] = mapped_column(String(32))
-    audience: Mapped[str] = mapped_column(String(8))  # public or analyst
-    level: Mapped[str] = mapped_column(String(16))
-    code: Mapped[str] = mapped_column(String(8))
-    name: Mapped[str] = mapped_column(Text)
-    values: Mapped[dict] = mapped_column(JSONB)
-    suppressed_fields: Mapped[list[str]] = mapped_column(ARRAY(Text))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

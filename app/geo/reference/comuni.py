@@ -9,8 +9,8 @@ from sqlalchemy import ColumnElement, Select, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from app.errors import NotFound
-from app.geo.istat import fold
-from app.geo.models import Comune, ComuniVintage
+from app.geo.reference.istat import fold
+from app.geo.reference.models import Comune
 
 # The attributes every answer about a comune carries, in this order.
 FIELDS = (
@@ -28,18 +28,6 @@ class ComuniFilter:
     region: str | None = None
     province: str | None = None
     q: str | None = None
-
-
-def resolve_vintage(session: Session, vintage: int | None) -> int:
-    """Return `vintage` if it is loaded, or the newest loaded one when it is None."""
-    if vintage is None:
-        newest = session.scalar(select(func.max(ComuniVintage.vintage)))
-        if newest is None:
-            raise NotFound("no comuni are loaded yet (run: incas comuni load-shipped)")
-        return newest
-    if session.get(ComuniVintage, vintage) is None:
-        raise NotFound(f"vintage {vintage} is not loaded", vintage=vintage)
-    return vintage
 
 
 def _escape_like(text: str) -> str:

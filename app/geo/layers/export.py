@@ -12,8 +12,8 @@ from typing import Any
 import numpy as np
 from pyogrio import raw
 
-from app.geo.features import FeatureQuery, Features, feature_collection
-from app.geo.layers import Field
+from app.geo.layers.features import FeatureQuery, Features, feature_collection
+from app.geo.layers.registry import Field
 
 FORMATS = {
     "gpkg": "application/geopackage+sqlite3",

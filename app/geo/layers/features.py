@@ -34,8 +34,8 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from app.errors import DomainError
-from app.geo.crs import SUPPORTED, WGS84, Crs
-from app.geo.filters import (
+from app.geo.layers.crs import SUPPORTED, WGS84, Crs
+from app.geo.layers.filters import (
     And,
     Between,
     Compare,
@@ -50,7 +50,7 @@ from app.geo.filters import (
     ResourceIds,
     Spatial,
 )
-from app.geo.layers import GEOMETRY, Field, Layer, LayerContext
+from app.geo.layers.registry import GEOMETRY, Field, Layer, LayerContext
 
 BATCH = 1000
 

@@ -20,38 +20,40 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
+from app.cache import CACHE
 from app.census.models import Survey
 from app.errors import Problem, ValidationFailed
-from app.geo.contiguity import neighbours
-from app.geo.indicators import INDICATORS, IndicatorTables, data_fingerprint
-from app.geo.models import HotspotRun
-from app.geo.publication import current_tables
+from app.geo.analysis.indicators import INDICATORS, IndicatorTables, data_fingerprint
+from app.geo.analysis.models import HotspotRun
+from app.geo.analysis.publication import current_tables
+from app.geo.reference.contiguity import neighbours
+from app.geo.reference.vintages import VintageKey
 
 if TYPE_CHECKING:
     from libpysal.weights import W
 
 CLASSES = ((0.01, "99"), (0.05, "95"), (0.10, "90"))
 MAX_PERMUTATIONS = 9999
-_weights: dict[object, tuple[W, dict[str, int], dict[str, bool]]] = {}
 
 
-def _weights_of(session: Session, vintage: int, key: object) -> tuple[W, dict, dict]:
-    """Binary queen weights of a vintage, from the stored contiguity; cached per load."""
-    if key not in _weights:
-        # esda, libpysal and scipy.stats are imported where used: together they take seconds
-        # to load, and most commands of the CLI (tokens, surveys, imports) never need them.
-        from libpysal.weights import W
+def _weights_of(session: Session, key: VintageKey) -> tuple[W, dict, dict]:
+    """Binary queen weights of a vintage, from the stored contiguity; kept per load."""
+    return CACHE.get(("weights", key), lambda: _weights(session, key[0]))
 
-        graph = neighbours(session, vintage)
-        ids = sorted(graph)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # disconnected components (islands) are expected
-            w = W({c: [n for n, _ in graph[c]] for c in ids}, id_order=ids, silence_warnings=True)
-        counts = {c: len(graph[c]) for c in ids}
-        borrowed = {c: any(kind == "nearest" for _, kind in graph[c]) for c in ids}
-        _weights.clear()
-        _weights[key] = (w, counts, borrowed)
-    return _weights[key]
+
+def _weights(session: Session, vintage: int) -> tuple[W, dict, dict]:
+    # esda, libpysal and scipy.stats are imported where used: together they take seconds to
+    # load, and most commands of the CLI (tokens, surveys, imports) never need them.
+    from libpysal.weights import W
+
+    graph = neighbours(session, vintage)
+    ids = sorted(graph)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # disconnected components (islands) are expected
+        w = W({c: [n for n, _ in graph[c]] for c in ids}, id_order=ids, silence_warnings=True)
+    counts = {c: len(graph[c]) for c in ids}
+    borrowed = {c: any(kind == "nearest" for _, kind in graph[c]) for c in ids}
+    return w, counts, borrowed
 
 
 def check_indicator(indicator: str) -> None:
@@ -61,15 +63,14 @@ def check_indicator(indicator: str) -> None:
 
 
 def compute(
-    session: Session, current: IndicatorTables, vintage: int, indicator: str,
-    permutations: int, seed: int,
+    session: Session, current: IndicatorTables, indicator: str, permutations: int, seed: int,
 ) -> list[dict]:  # fmt: skip
     """Compute Gi* for one indicator on one state of the data."""
     import esda  # loaded where used, as in _weights_of
     from scipy.stats import false_discovery_control, norm
 
     comuni = current.rows("comune")
-    w, counts, borrowed = _weights_of(session, vintage, current.comuni_key)
+    w, counts, borrowed = _weights_of(session, current.vintage_key)
     order = [str(c) for c in w.id_order]
     frame = comuni.loc[order]
     raw = frame[indicator].to_numpy(dtype=float)
@@ -139,6 +140,6 @@ def hotspots(
     if stored is not None:
         return stored, True
     current = current_tables(session, survey)
-    items = compute(session, current, survey.vintage, indicator, permutations, seed)
+    items = compute(session, current, indicator, permutations, seed)
     session.execute(insert(HotspotRun).values(**key, items=items).on_conflict_do_nothing())
     return items, False

@@ -21,7 +21,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from app.geo.indicators import INDICATORS, LEVELS, LINKED, RATES, IndicatorTables, Level
+from app.cache import CACHE
+from app.geo.analysis.indicators import INDICATORS, LEVELS, LINKED, RATES, IndicatorTables, Level
 
 Cell = tuple[Level, str]  # (level, unit code)
 
@@ -57,8 +58,10 @@ class Tree:
     @classmethod
     def of(cls, tables: IndicatorTables) -> Tree:
         """Build the tree of a state's units; it depends only on the comuni, so it is cached."""
-        if tables.comuni_key in _trees:
-            return _trees[tables.comuni_key]
+        return CACHE.get(("tree", tables.vintage_key), lambda: cls._build(tables))
+
+    @classmethod
+    def _build(cls, tables: IndicatorTables) -> Tree:
         cells: list[Cell] = []
         offsets = {}
         for level in LEVELS:
@@ -79,9 +82,7 @@ class Tree:
         is_leaf = np.zeros(len(cells), dtype=bool)
         is_leaf[: offsets[LEVELS[1]]] = True
         depths = [len(LEVELS) - 1 - LEVELS.index(level) for level, _ in cells]
-        _trees.clear()
-        _trees[tables.comuni_key] = tree = cls(cells, parent, children, is_leaf, depths)
-        return tree
+        return cls(cells, parent, children, is_leaf, depths)
 
     def ancestors(self, node: int):
         p = self.parent[node]
@@ -91,9 +92,6 @@ class Tree:
 
     def under(self, node: int, top: int) -> bool:
         return node == top or top in self.ancestors(node)
-
-
-_trees: dict[object, Tree] = {}
 
 
 class Protector:

@@ -13,7 +13,7 @@ from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.orm import Session
 
 from app.geo.case_areas.models import CaseArea, CaseAreaRun
-from app.geo.layers import SURVEY, Field, Layer, LayerContext
+from app.geo.layers.registry import Field, Layer, LayerContext
 
 
 def _joined(column) -> ColumnElement[str]:
@@ -35,25 +35,18 @@ def _run_filter(ctx: LayerContext) -> ColumnElement[bool]:
     return CaseAreaRun.published_at.is_not(None)
 
 
-def case_area_features(ctx: LayerContext) -> Select:
-    """Select the areas this caller may see, one row per area, with `geom` in EPSG:4326."""
-    assert ctx.survey is not None, "survey layers need a survey"
-    reasons = CaseArea.reasons if ctx.is_analyst else CaseArea.public_reasons
+def _rows(ctx: LayerContext) -> Select:
+    """The areas of the run this caller may see."""
     return (
-        select(
-            CaseArea.rank,
-            CaseArea.name,
-            _joined(reasons).label("reasons"),
-            CaseArea.score,
-            func.array_to_string(CaseArea.comuni, ",").label("comuni"),
-            func.array_to_string(CaseArea.ripartizioni, ",").label("ripartizioni"),
-            CaseArea.runner_up["name"].astext.label("runner_up"),
-            CaseArea.run_id,
-            CaseArea.geom,
-        )
+        select()
+        .select_from(CaseArea)
         .join(CaseAreaRun, CaseAreaRun.id == CaseArea.run_id)
-        .where(CaseAreaRun.survey_id == ctx.survey.id, _run_filter(ctx))
+        .where(CaseAreaRun.survey_id == ctx.wave.id, _run_filter(ctx))
     )
+
+
+def _reasons(ctx: LayerContext) -> ColumnElement[str]:
+    return _joined(CaseArea.reasons if ctx.is_analyst else CaseArea.public_reasons)
 
 
 CASE_AREAS = Layer(
@@ -63,39 +56,47 @@ CASE_AREAS = Layer(
     "with the run parameter).",
     geometry_type="MultiPolygon",
     fields=(
-        Field("rank", "integer", "Rank of the area, 1 = highest score."),
-        Field("name", "string", "Named after its two most populous comuni."),
+        Field("rank", "integer", "Rank of the area, 1 = highest score.", CaseArea.rank),
+        Field("name", "string", "Named after its two most populous comuni.", CaseArea.name),
         Field(
             "reasons",
             "string",
             "Why it was chosen, reasons separated by '; '. The public "
             "reasons cite only published, suppressed figures.",
+            _reasons,
         ),
-        Field("score", "number", "Weighted score, 0-1.", analysts_only=True),
+        Field("score", "number", "Weighted score, 0-1.", CaseArea.score, analysts_only=True),
         Field(
             "comuni",
             "string",
             "ISTAT codes of the member comuni, comma-separated.",
+            func.array_to_string(CaseArea.comuni, ","),
             analysts_only=True,
         ),
         Field(
-            "ripartizioni", "string", "Ripartizioni it covers, comma-separated.", analysts_only=True
+            "ripartizioni",
+            "string",
+            "Ripartizioni it covers, comma-separated.",
+            func.array_to_string(CaseArea.ripartizioni, ","),
+            analysts_only=True,
         ),
         Field(
             "runner_up",
             "string",
             "What a re-run without this area's comuni picks instead.",
+            CaseArea.runner_up["name"].astext,
             analysts_only=True,
         ),
-        Field("run_id", "integer", "The run.", analysts_only=True),
+        Field("run_id", "integer", "The run.", CaseArea.run_id, analysts_only=True),
     ),  # fmt: skip
-    source=case_area_features,
+    rows=_rows,
+    geometry=CaseArea.geom,
     id_field="rank",
 )
 
 
-@SURVEY.discover
-def _case_area_layers(session: Session, ctx: LayerContext) -> list[Layer]:
+def case_area_layers(session: Session, ctx: LayerContext) -> list[Layer]:
+    """The layer, once there is something to show the caller."""
     if ctx.survey is None:
         return []
     runs = CaseAreaRun.survey_id == ctx.survey.id

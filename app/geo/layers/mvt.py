@@ -7,7 +7,7 @@ import math
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.geo.layers import Layer, LayerContext
+from app.geo.layers.registry import Layer, LayerContext
 
 EXTENT = 4096
 BUFFER = 64

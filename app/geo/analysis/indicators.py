@@ -16,7 +16,9 @@ from sqlalchemy import Select, func, literal, select, text
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.orm import Session
 
+from app.cache import CACHE
 from app.census.models import Response, Survey
+from app.geo.reference.vintages import VintageKey, vintage_key
 
 Level = Literal["comune", "province", "region", "ripartizione", "italy"]
 LEVELS: tuple[Level, ...] = ("comune", "province", "region", "ripartizione", "italy")
@@ -147,27 +149,16 @@ COMUNI = text(
     """
 )
 
-# The comuni of a vintage change only when it is reloaded, so their attributes are kept in
-# memory, keyed by the time of the load; the answers are read afresh on every call.
-_comuni_cache: dict[tuple[int, object], pd.DataFrame] = {}
 
+def _comuni(session: Session, key: VintageKey) -> pd.DataFrame:
+    """The attributes of a vintage's comuni, read once per load."""
 
-def comuni_key(session: Session, vintage: int) -> tuple[int, object]:
-    """Identify the comuni of a vintage as loaded: the vintage and the time of its load."""
-    loaded_at = session.scalar(
-        text("select loaded_at from comuni_vintages where vintage = :v"), {"v": vintage}
-    )
-    return (vintage, loaded_at)
-
-
-def _comuni(session: Session, vintage: int) -> tuple[tuple[int, object], pd.DataFrame]:
-    key = comuni_key(session, vintage)
-    if key not in _comuni_cache:
-        result = session.execute(COMUNI, {"vintage": vintage})
+    def read() -> pd.DataFrame:
+        result = session.execute(COMUNI, {"vintage": key[0]})
         frame = pd.DataFrame([tuple(r) for r in result], columns=list(result.keys()))
-        _comuni_cache.clear()
-        _comuni_cache[key] = frame.set_index("code", drop=False)
-    return key, _comuni_cache[key]
+        return frame.set_index("code", drop=False)
+
+    return CACHE.get(("comuni", key), read)
 
 
 # How each level names its units, from the comune table's columns.
@@ -186,20 +177,20 @@ class IndicatorTables:
 
     levels: dict[Level, pd.DataFrame]  # indexed by code; counts, population, area, parent
     fingerprint: str
-    comuni_key: tuple[int, object]  # the vintage and when it was loaded: the units' identity
+    vintage_key: VintageKey  # the vintage and when it was loaded: the units' identity
     patterns: dict = field(default_factory=dict)  # suppression patterns by threshold
 
     def rows(self, level: Level) -> pd.DataFrame:
         return self.levels[level]
 
 
-def comune_table(session: Session, survey: Survey) -> pd.DataFrame:
+def comune_table(session: Session, survey: Survey, key: VintageKey) -> pd.DataFrame:
     """Return one row per comune of the wave's vintage, with its counts."""
     result = session.execute(
         ANSWERS, {"survey_id": survey.id, "reference_year": survey.opens_at.year}
     )
     answers = pd.DataFrame([tuple(r) for r in result], columns=list(result.keys()))
-    df = _comuni(session, survey.vintage)[1].join(answers.set_index("code"), how="left")
+    df = _comuni(session, key).join(answers.set_index("code"), how="left")
     df["invited"] = 1
     df["responded"] = df["responded"].fillna(0).astype(int)
     # What a comune that did not answer would count is unknown, not zero.
@@ -235,12 +226,11 @@ class Nesting:
     units: dict[Level, pd.DataFrame]  # per level: key, label and parent key, in unit order
 
 
-_nestings: dict[object, Nesting] = {}
+def _nesting(key: VintageKey, comuni: pd.DataFrame) -> Nesting:
+    return CACHE.get(("nesting", key), lambda: _nest(comuni))
 
 
-def _nesting(key: object, comuni: pd.DataFrame) -> Nesting:
-    if key in _nestings:
-        return _nestings[key]
+def _nest(comuni: pd.DataFrame) -> Nesting:
     frame = comuni.assign(
         italy_code="IT",
         italy_name="Italia",
@@ -262,15 +252,13 @@ def _nesting(key: object, comuni: pd.DataFrame) -> Nesting:
             }
         )
         group[level] = index
-    _nestings.clear()
-    _nestings[key] = nesting = Nesting(group, units)
-    return nesting
+    return Nesting(group, units)
 
 
 def tables(session: Session, survey: Survey, fingerprint: str = "") -> IndicatorTables:
     """Compute every level's indicators for the current state of a wave."""
-    comuni = comune_table(session, survey)
-    key, _ = _comuni(session, survey.vintage)
+    key = vintage_key(session, survey.vintage)
+    comuni = comune_table(session, survey, key)
     nesting = _nesting(key, comuni)
     responded = comuni["responded"] == 1
     comuni["responded_population"] = comuni["population_2011"].where(responded).astype(float)

@@ -2,24 +2,28 @@
 
 from __future__ import annotations
 
-from collections import OrderedDict
+import csv
+import io
+import json
 from dataclasses import dataclass
-from threading import Lock
 
 import numpy as np
+from sqlalchemy import delete, func, select, text
 from sqlalchemy.orm import Session
 
+from app.cache import CACHE
 from app.census.models import Survey
-from app.geo.disclosure import Pattern, suppression_pattern
-from app.geo.indicators import (
+from app.geo.analysis.disclosure import Pattern, suppression_pattern
+from app.geo.analysis.indicators import (
     INDICATORS,
     LEVELS,
     IndicatorTables,
     Level,
-    comuni_key,
     data_fingerprint,
     tables,
 )
+from app.geo.analysis.models import PublishedIndicators
+from app.geo.reference.vintages import vintage_key
 from app.settings import disclosure_settings
 
 FIELDS = list(INDICATORS)
@@ -79,30 +83,19 @@ def rows_of(tables_: IndicatorTables, level: Level, pattern: Pattern | None) -> 
     return out
 
 
-# The latest states of the data, keyed by their fingerprint: a write changes the fingerprint,
-# so a cached state is never stale, and the many doors that read one state (every vector tile,
-# every WFS page) compute it and its suppression pattern once.
-_states: OrderedDict[tuple, IndicatorTables] = OrderedDict()
-_STATES_KEPT = 8
-_lock = Lock()
+def current_tables(
+    session: Session, survey: Survey, fingerprint: str | None = None
+) -> IndicatorTables:
+    """Return the indicators of the wave's current state, computed once per state.
 
-
-def current_tables(session: Session, survey: Survey) -> IndicatorTables:
-    """Return the indicators of the wave's current state, computed once per state."""
-    key = (
-        survey.id, data_fingerprint(session, survey), survey.opens_at,
-        comuni_key(session, survey.vintage),
-    )  # fmt: skip
-    with _lock:
-        if key in _states:
-            _states.move_to_end(key)
-            return _states[key]
-    current = tables(session, survey, key[1])
-    with _lock:
-        _states[key] = current
-        while len(_states) > _STATES_KEPT:
-            _states.popitem(last=False)
-    return current
+    A write changes the fingerprint, so a kept state is never stale, and the many doors that
+    read one state (every vector tile, every WFS page) compute it and its suppression pattern
+    once. A caller that has read the fingerprint already passes it.
+    """
+    fingerprint = fingerprint or data_fingerprint(session, survey)
+    vintage = vintage_key(session, survey.vintage)
+    key = ("tables", survey.id, fingerprint, survey.opens_at, vintage)
+    return CACHE.get(key, lambda: tables(session, survey, fingerprint))
 
 
 def public_pattern(current: IndicatorTables) -> Pattern:
@@ -124,3 +117,45 @@ def indicator_rows(session: Session, survey: Survey, level: Level, full: bool) -
     """Return one level's indicators: in full, or as the public may see them."""
     current = current_tables(session, survey)
     return rows_of(current, level, None if full else public_pattern(current))
+
+
+AUDIENCES = ("public", "analyst")
+STORED = ("survey_id", "fingerprint", "audience", "level", "code", "name", "values",
+          "suppressed_fields")  # fmt: skip
+
+
+def store_published(session: Session, survey: Survey) -> None:
+    """Store the current state's rows for both audiences, once, for the map layers to join."""
+    current = current_tables(session, survey)
+    fingerprint = current.fingerprint
+    # One writer per wave at a time; the others find the rows already there.
+    session.execute(text("select pg_advisory_xact_lock(87031, :s)"), {"s": survey.id})
+    stored = session.scalar(
+        select(func.count())
+        .select_from(PublishedIndicators)
+        .where(
+            PublishedIndicators.survey_id == survey.id,
+            PublishedIndicators.fingerprint == fingerprint,
+        )
+    )
+    if stored:
+        return
+    session.execute(delete(PublishedIndicators).where(PublishedIndicators.survey_id == survey.id))
+    pattern = public_pattern(current)
+    buf = io.StringIO()
+    writer = csv.writer(buf)
+    for audience in AUDIENCES:
+        for level in LEVELS:
+            for row in rows_of(current, level, pattern if audience == "public" else None):
+                values = {name: row[name] for name in FIELDS}
+                writer.writerow(
+                    [survey.id, fingerprint, audience, level, row["code"], row["name"],
+                     json.dumps(values), "{" + ",".join(row["suppressed_fields"]) + "}"]
+                )  # fmt: skip
+    buf.seek(0)
+    cursor = session.connection().connection.cursor()
+    cursor.copy_expert(
+        f"copy published_indicators ({', '.join(STORED)}) from stdin with (format csv)", buf
+    )
+    # Fresh statistics, or the planner joins the boundaries by a loop of GiST scans.
+    session.execute(text("analyze published_indicators"))

@@ -1,18 +1,17 @@
 """Map layers: what each serves, who may see it, and the SQL its features come from.
 
-A layer is a typed description plus a *source*: a function that, given who asks (and for which
-survey wave, and which case-area run), returns a SQLAlchemy `select()` with one column per
-field, named after the field, and the geometry as `geom` in EPSG:4326. Every door (WFS, OGC API
-Features, vector tiles, exports) serves the same registry, so access rules are written once:
+A layer is a typed description whose fields say, each, what they select. Its `rows` give the
+FROM, joins and conditions for a caller (and a survey wave, and a case-area run); the layer's
+`select()` adds one column per field, named after it, and the geometry as `geom` in EPSG:4326.
+Every door (WFS, OGC API Features, vector tiles, exports) serves the same registries, so access
+rules are written once:
 
 - a `restricted` layer exists only for analysts: for anyone else it is an unknown name;
-- a source may answer differently per caller (suppressed values for the public, a published
-  case-area run unless an analyst picks another), and a field marked `analysts_only` is hidden
-  from everyone else.
+- a field's SQL may depend on the caller (suppressed values for the public), rows may too (a
+  published case-area run unless an analyst picks another), and a field marked `analysts_only`
+  is hidden from everyone else.
 
-Two registries exist: `REFERENCE` (served at /wfs, /ogc, /tiles, /exports) and `SURVEY`
-(served at /surveys/{code}/..., in the wave's vintage). To add a survey layer, call
-`SURVEY.add(Layer(...))` from the module that owns its tables; see README.md.
+The registries and the layers in them are the catalogue's (`app.geo.layers.catalogue`).
 """
 
 from __future__ import annotations
@@ -20,16 +19,14 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from functools import lru_cache
-from typing import Literal
+from typing import Any, Literal
 
-from sqlalchemy import Select, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, Select
+from sqlalchemy.orm import QueryableAttribute, Session
 
-from app.census.models import Response, Survey
+from app.census.models import Survey
 from app.census.tokens import Principal
 from app.errors import NotFound
-from app.geo.models import Comune, ComuniVintage
 
 FieldType = Literal["string", "integer", "number", "boolean", "date", "datetime"]
 GeometryType = Literal[
@@ -62,14 +59,30 @@ class LayerContext:
     def is_analyst(self) -> bool:
         return self.principal is not None and self.principal.is_analyst
 
+    @property
+    def wave(self) -> Survey:
+        """The survey wave of a survey layer."""
+        assert self.survey is not None, "survey layers need a survey"
+        return self.survey
+
+
+# What a field selects: a column expression, or a function of the caller that returns one.
+Expression = ColumnElement[Any] | QueryableAttribute[Any]
+Sql = Expression | Callable[[LayerContext], Expression]
+
+
+def _resolve(sql: Sql, ctx: LayerContext) -> Expression:
+    return sql(ctx) if callable(sql) else sql
+
 
 @dataclass(frozen=True)
 class Field:
-    """One attribute of a layer."""
+    """One attribute of a layer, and the SQL it comes from."""
 
     name: str
     type: FieldType
     description: str
+    sql: Sql | None = field(default=None, compare=False, repr=False)
     analysts_only: bool = False
 
     def __post_init__(self) -> None:
@@ -77,22 +90,25 @@ class Field:
             raise ValueError(f"bad field name {self.name!r}")
 
 
-Source = Callable[[LayerContext], Select]
-# Work a layer needs done in the database before its source is read (e.g. storing the current
+# The FROM, joins and conditions of a layer's features for a caller: `select().select_from(...)`
+# with no columns; the fields and the geometry add theirs.
+Rows = Callable[[LayerContext], Select]
+# Work a layer needs done in the database before its rows are read (e.g. storing the current
 # state's suppressed indicators); it runs in the request's transaction.
 Prepare = Callable[[Session, LayerContext], None]
 
 
 @dataclass(frozen=True)
 class Layer:
-    """A map layer: one geometry type, typed fields, an id giving a stable order, a source."""
+    """A map layer: one geometry type, typed fields, an id giving a stable order, its rows."""
 
     name: str
     title: str
     description: str
     geometry_type: GeometryType
     fields: tuple[Field, ...]
-    source: Source = field(compare=False)
+    rows: Rows = field(compare=False)
+    geometry: Sql = field(compare=False)
     # Unique within the layer: the feature id, and the last sort key of every page.
     id_field: str = "id"
     restricted: bool = False
@@ -106,12 +122,15 @@ class Layer:
             raise ValueError(f"layer {self.name} repeats a field name")
         if self.id_field not in names:
             raise ValueError(f"layer {self.name} has no field {self.id_field}")
+        if missing := [f.name for f in self.fields if f.sql is None]:
+            raise ValueError(f"layer {self.name}: fields without SQL: {', '.join(missing)}")
 
     def select(self, session: Session, ctx: LayerContext) -> Select:
         """Return the layer's features for this caller, after any preparation they need."""
         if self.prepare is not None:
             self.prepare(session, ctx)
-        return self.source(ctx)
+        columns = [_resolve(f.sql, ctx).label(f.name) for f in self.fields]  # type: ignore[arg-type]
+        return self.rows(ctx).add_columns(*columns, _resolve(self.geometry, ctx).label(GEOMETRY))
 
     def visible_to(self, ctx: LayerContext) -> bool:
         return ctx.is_analyst or not self.restricted
@@ -149,7 +168,7 @@ class Registry:
         self._layers.pop(name, None)
 
     def discover(self, discovery: Discovery) -> Discovery:
-        """Register a function that lists layers found in the database (a decorator)."""
+        """Register a function that lists layers found in the database."""
         self._discoveries.append(discovery)
         return discovery
 
@@ -171,88 +190,3 @@ class Registry:
         if layer is None or not layer.visible_to(ctx):
             raise UnknownLayer(name)
         return layer
-
-
-REFERENCE = Registry("reference")
-SURVEY = Registry("survey")
-
-
-# --- comuni ------------------------------------------------------------------------------------
-
-COMUNE_FIELDS = (
-    Field("code", "string", "6-digit ISTAT code of the comune."),
-    Field("name", "string", "Name of the comune."),
-    Field("province_code", "string", "ISTAT code of the province (3 digits)."),
-    Field("province_name", "string", "Name of the province."),
-    Field("province_acronym", "string", "Car-plate acronym of the province, e.g. FG."),
-    Field("region_code", "string", "ISTAT code of the region (2 digits)."),
-    Field("region_name", "string", "Name of the region."),
-    Field("ripartizione_code", "integer", "ISTAT macro-area code, 1 to 5."),
-    Field("ripartizione", "string", "Nord-ovest, Nord-est, Centro, Sud or Isole."),
-    Field("population_2011", "integer", "Residents at the 2011 census (persons)."),
-    Field("area_km2", "number", "Area on an equal-area projection (km²)."),
-)
-
-
-def comuni_select(vintage: int) -> Select:
-    """Select the comuni of one vintage with the columns of COMUNE_FIELDS and `geom`."""
-    columns = [getattr(Comune, f.name) for f in COMUNE_FIELDS]
-    return select(*columns, Comune.geom).where(Comune.vintage == vintage)
-
-
-@lru_cache
-def comuni_layer(vintage: int) -> Layer:
-    """Return the public reference layer of one boundary vintage."""
-    return Layer(
-        name=f"comuni_{vintage}",
-        title=f"Comuni {vintage}",
-        description=f"ISTAT boundaries of the Italian comuni, vintage {vintage}.",
-        geometry_type="MultiPolygon",
-        fields=COMUNE_FIELDS,
-        source=lambda ctx: comuni_select(vintage),
-        id_field="code",
-    )
-
-
-@REFERENCE.discover
-def _vintage_layers(session: Session, ctx: LayerContext) -> list[Layer]:
-    vintages = session.scalars(select(ComuniVintage.vintage).order_by(ComuniVintage.vintage))
-    return [comuni_layer(v) for v in vintages]
-
-
-# The wave's comuni with their response status: whether each answered, and whether it reported
-# foreign agri-food workers (both counts of comuni, published as they are).
-WAVE_COMUNI_FIELDS = COMUNE_FIELDS + (
-    Field("responded", "boolean", "The comune answered this wave."),
-    Field("workers_present", "boolean", "It reported foreign agri-food workers (null: no answer)."),
-)
-
-
-def _wave_comuni(ctx: LayerContext) -> Select:
-    assert ctx.survey is not None, "survey layers need a survey"
-    answer = (
-        select(Response.comune_code, Response.workers_present)
-        .where(Response.survey_id == ctx.survey.id)
-        .subquery("answer")
-    )
-    return (
-        comuni_select(ctx.survey.vintage)
-        .add_columns(
-            answer.c.comune_code.is_not(None).label("responded"),
-            answer.c.workers_present.label("workers_present"),
-        )
-        .outerjoin(answer, answer.c.comune_code == Comune.code)
-    )
-
-
-SURVEY.add(
-    Layer(
-        name="comuni",
-        title="Comuni of the wave",
-        description="The comuni of the wave's boundary vintage.",
-        geometry_type="MultiPolygon",
-        fields=WAVE_COMUNI_FIELDS,
-        source=_wave_comuni,
-        id_field="code",
-    )
-)

@@ -1,0 +1,1 @@
+"""Analysis of a wave's responses: indicators, disclosure control, hot spots, clusters."""
