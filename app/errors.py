@@ -73,3 +73,19 @@ class LoadError(DomainError):
     """A reference file cannot be loaded; the message names what is wrong."""
 
     code = "load_error"
+
+
+class InvalidQuery(DomainError):
+    """A map-layer query names an unknown property, or a value its field cannot hold."""
+
+    code = "invalid_query"
+
+    def __init__(self, message: str, locator: str = ""):
+        super().__init__(message, locator=locator)
+        self.locator = locator
+
+
+class UnknownCrs(DomainError):
+    """A CRS name this service does not recognise or does not serve."""
+
+    code = "unknown_crs"

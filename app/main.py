@@ -6,7 +6,6 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import Depends, FastAPI
-from fastapi.openapi.utils import get_openapi
 
 from app import __version__
 from app.api import (
@@ -17,32 +16,14 @@ from app.api import (
     health,
     indicators,
     ogc,
+    openapi,
     responses,
     surveys,
     tiles,
     wfs,
 )
 from app.api.auth import optional_principal
-from app.census.questionnaire import Document
 from app.db import make_engine, session_factory
-
-
-def document_schema(app: FastAPI) -> None:
-    """Publish the response document's schema; its endpoints read the raw body themselves."""
-
-    def openapi() -> dict:
-        if app.openapi_schema is None:
-            schema = get_openapi(
-                title=app.title, version=app.version, summary=app.summary, routes=app.routes
-            )
-            doc = Document.model_json_schema(ref_template="#/components/schemas/{model}")
-            components = schema.setdefault("components", {}).setdefault("schemas", {})
-            components.update(doc.pop("$defs", {}))
-            components["Document"] = doc
-            app.openapi_schema = schema
-        return app.openapi_schema
-
-    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def create_app(database_url: str | None = None) -> FastAPI:
@@ -70,5 +51,5 @@ def create_app(database_url: str | None = None) -> FastAPI:
         app.include_router(module.router)
     for module in (wfs, ogc, tiles, exports):
         app.include_router(module.router)
-    document_schema(app)
+    openapi.install(app)
     return app

@@ -9,8 +9,7 @@ from fastapi import APIRouter, Body, Query
 from pydantic import BaseModel, Field
 
 from app.api.auth import AnalystDep
-from app.api.deps import Page, PagingDep, SessionDep
-from app.census.surveys import get_survey
+from app.api.deps import Page, PagingDep, SessionDep, SurveyDep
 from app.geo.case_areas import compare as comparison
 from app.geo.case_areas import runs
 from app.geo.case_areas.params import Parameters
@@ -98,17 +97,15 @@ GeometryQuery = Annotated[bool, Query(description="Include each area's GeoJSON g
 def create_run(
     session: SessionDep,
     caller: AnalystDep,
-    survey_code: str,
+    survey: SurveyDep,
     params: Annotated[Parameters | None, Body(description="Every field has a default.")] = None,
 ):
-    survey = get_survey(session, survey_code)
     run = runs.run_selection(session, survey, params or Parameters(), caller)
     return runs.run_document(session, survey, run, geometry=False)
 
 
 @router.get("", response_model=Page[RunSummary], summary="List the runs, newest first (analysts)")
-def list_runs(session: SessionDep, _: AnalystDep, survey_code: str, page: PagingDep):
-    survey = get_survey(session, survey_code)
+def list_runs(session: SessionDep, _: AnalystDep, survey: SurveyDep, page: PagingDep):
     items, total = runs.list_runs(session, survey, page.limit, page.offset)
     return Page(items=items, total=total, limit=page.limit, offset=page.offset)
 
@@ -118,36 +115,34 @@ def list_runs(session: SessionDep, _: AnalystDep, survey_code: str, page: Paging
     response_model=PublicCaseAreas,
     summary="The published case areas: polygons, ranks, names and public reasons (everyone)",
 )
-def published(session: SessionDep, survey_code: str):
-    return runs.public_view(session, get_survey(session, survey_code))
+def published(session: SessionDep, survey: SurveyDep):
+    return runs.public_view(session, survey)
 
 
 @router.get("/compare", summary="What changed between two runs, and why (analysts)")
 def compare(
     session: SessionDep,
     _: AnalystDep,
-    survey_code: str,
+    survey: SurveyDep,
     a: Annotated[int, Query(description="The earlier run.")],
     b: Annotated[int, Query(description="The later run.")],
 ) -> dict[str, Any]:
-    return comparison.compare(session, get_survey(session, survey_code), a, b)
+    return comparison.compare(session, survey, a, b)
 
 
 @router.get("/{run_id}", response_model=Run, summary="One run with its areas (analysts)")
 def get_run(
     session: SessionDep,
     _: AnalystDep,
-    survey_code: str,
+    survey: SurveyDep,
     run_id: int,
     geometry: GeometryQuery = False,
 ):
-    survey = get_survey(session, survey_code)
     return runs.run_document(session, survey, runs.get_run(session, survey, run_id), geometry)
 
 
 @router.get("/{run_id}/trace", summary="A run's full trace and the revisions it read (analysts)")
-def get_trace(session: SessionDep, _: AnalystDep, survey_code: str, run_id: int) -> dict[str, Any]:
-    survey = get_survey(session, survey_code)
+def get_trace(session: SessionDep, _: AnalystDep, survey: SurveyDep, run_id: int) -> dict[str, Any]:
     return runs.trace_document(runs.get_run(session, survey, run_id))
 
 
@@ -156,6 +151,5 @@ def get_trace(session: SessionDep, _: AnalystDep, survey_code: str, run_id: int)
     response_model=RunSummary,
     summary="Publish a run: the wave's one public set of case areas (analysts)",
 )
-def publish(session: SessionDep, caller: AnalystDep, survey_code: str, run_id: int):
-    survey = get_survey(session, survey_code)
+def publish(session: SessionDep, caller: AnalystDep, survey: SurveyDep, run_id: int):
     return runs.summary(session, survey, runs.publish(session, survey, run_id, caller))

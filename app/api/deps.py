@@ -6,9 +6,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Annotated, Generic, TypeVar
 
-from fastapi import Depends, Query, Request
+from fastapi import Depends, Path, Query, Request
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
+
+from app.census.models import Survey
+from app.census.surveys import get_survey
 
 T = TypeVar("T")
 
@@ -24,6 +27,17 @@ def get_session(request: Request) -> Iterator[Session]:
 # request-scoped twin.
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 StreamSessionDep = Annotated[Session, Depends(get_session, scope="request")]
+
+
+def survey_of(
+    session: SessionDep,
+    survey_code: Annotated[str, Path(description="Code of the survey wave, e.g. incas-2021.")],
+) -> Survey:
+    """Return the survey wave the path names, or answer 404."""
+    return get_survey(session, survey_code)
+
+
+SurveyDep = Annotated[Survey, Depends(survey_of)]
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,8 @@ STATUS: dict[type[DomainError], int] = {
     errors.TooManyAttempts: 429,
     errors.PayloadTooLarge: 413,
     errors.LoadError: 422,
+    errors.InvalidQuery: 400,
+    errors.UnknownCrs: 400,
 }
 
 HTTP_CODES = {

@@ -14,9 +14,10 @@ from starlette.responses import FileResponse, JSONResponse, Response, StreamingR
 
 from app.api.deps import StreamSessionDep
 from app.api.layer_deps import AccessLogDep, LayerRoute, ScopeDep
+from app.errors import InvalidQuery, UnknownCrs
 from app.geo.layers import export
-from app.geo.layers.crs import WGS84, UnknownCrs, parse_crs
-from app.geo.layers.features import FeatureQuery, Features, InvalidQuery
+from app.geo.layers.crs import WGS84, parse_crs
+from app.geo.layers.features import FeatureQuery, Features
 
 router = APIRouter(tags=["exports"], route_class=LayerRoute)
 

@@ -12,8 +12,7 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field, create_model
 
 from app.api.auth import AnalystDep, MaybePrincipal
-from app.api.deps import Page, SessionDep
-from app.census.surveys import get_survey
+from app.api.deps import Page, SessionDep, SurveyDep
 from app.geo.analysis import clusters as cluster_service
 from app.geo.analysis import hotspots as hotspot_service
 from app.geo.analysis.indicators import INDICATORS, LEVELS
@@ -74,13 +73,12 @@ def _csv(rows: list[dict]) -> Iterator[str]:
 def get_indicators(
     session: SessionDep,
     caller: MaybePrincipal,
-    survey_code: str,
+    survey: SurveyDep,
     level: LevelQuery = "region",
     f: Annotated[Literal["json", "csv"], Query(description="Output format.")] = "json",
     limit: Annotated[int | None, Query(ge=1, le=10000, description="JSON page size.")] = None,
     offset: Annotated[int, Query(ge=0)] = 0,
 ):
-    survey = get_survey(session, survey_code)
     rows = indicator_rows(session, survey, level, full=bool(caller and caller.is_analyst))
     if f == "csv":
         page = rows[offset : offset + limit] if limit else rows[offset:]
@@ -126,14 +124,13 @@ class HotspotsOut(Page[HotspotItem]):
 def get_hotspots(
     session: SessionDep,
     _: AnalystDep,
-    survey_code: str,
+    survey: SurveyDep,
     indicator: Annotated[str, Query(description="A comune-level indicator field.")],
     permutations: Annotated[int, Query(ge=0, le=9999)] = 999,
     seed: Annotated[int, Query(ge=0, le=2**32 - 1)] = 0,
     limit: Annotated[int, Query(ge=1, le=10000)] = 10000,
     offset: Annotated[int, Query(ge=0)] = 0,
 ):
-    survey = get_survey(session, survey_code)
     items, stored = hotspot_service.hotspots(session, survey, indicator, permutations, seed)
     return {
         "items": items[offset : offset + limit], "total": len(items), "limit": limit,
@@ -183,11 +180,10 @@ class Cluster(BaseModel):
 def get_clusters(
     session: SessionDep,
     _: AnalystDep,
-    survey_code: str,
+    survey: SurveyDep,
     eps_km: Annotated[float, Query(gt=0, le=100, description="Neighbourhood radius (km).")] = 2,
     min_points: Annotated[int, Query(ge=1, le=1000)] = 3,
     include_formal: bool = False,
 ):
-    survey = get_survey(session, survey_code)
     items = cluster_service.clusters(session, survey, eps_km, min_points, include_formal)
     return Page(items=items, total=len(items), limit=len(items), offset=0)

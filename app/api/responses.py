@@ -9,9 +9,8 @@ from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
 from pydantic import BaseModel, Field
 
 from app.api.auth import CallerDep
-from app.api.deps import Page, PagingDep, SessionDep
+from app.api.deps import Page, PagingDep, SessionDep, SurveyDep
 from app.census import responses
-from app.census.surveys import get_survey
 from app.errors import PayloadTooLarge
 
 router = APIRouter(prefix="/api/v1/surveys/{survey_code}/responses", tags=["responses"])
@@ -109,10 +108,21 @@ DocumentBody = Annotated[bytes, Depends(document_body)]
     responses={200: {"description": "An identical retry: the stored response, nothing created."}},
 )
 def create_response(
-    session: SessionDep, caller: CallerDep, survey_code: str, body: DocumentBody, http: Response
+    request: Request,
+    session: SessionDep,
+    caller: CallerDep,
+    survey: SurveyDep,
+    body: DocumentBody,
+    http: Response,
 ):
-    survey = get_survey(session, survey_code)
-    stored, created = responses.submit(session, survey, caller, body)
+    try:
+        stored, created = responses.submit(session, survey, caller, body)
+    except responses.ResponseExists as exc:
+        # Where the correction goes: the URL is the API's to say, not the domain's.
+        exc.extra["pointer"] = request.app.url_path_for(
+            "replace_response", survey_code=survey.code, comune_code=exc.comune_code
+        )
+        raise
     assert stored is not None  # submit answers the stored response unless told not to
     http.status_code = 201 if created else 200
     http.headers["Location"] = f"/api/v1/surveys/{survey.code}/responses/{stored.comune_code}"
@@ -127,13 +137,12 @@ def create_response(
 def list_responses(
     session: SessionDep,
     caller: CallerDep,
-    survey_code: str,
+    survey: SurveyDep,
     page: PagingDep,
     region: Annotated[str | None, Query(description="Region code or name.")] = None,
     province: Annotated[str | None, Query(description="Province code or acronym.")] = None,
     workers_present: bool | None = None,
 ):
-    survey = get_survey(session, survey_code)
     flt = responses.ResponseFilter(region, province, workers_present)
     items, total = responses.list_responses(session, survey, caller, flt, page.limit, page.offset)
     return Page(items=items, total=total, limit=page.limit, offset=page.offset)
@@ -147,11 +156,10 @@ def list_responses(
 def get_response(
     session: SessionDep,
     caller: CallerDep,
-    survey_code: str,
+    survey: SurveyDep,
     comune_code: ComunePath,
     http: Response,
 ):
-    survey = get_survey(session, survey_code)
     return _answer(http, responses.current(session, survey, caller, comune_code))
 
 
@@ -164,7 +172,7 @@ def get_response(
 def replace_response(
     session: SessionDep,
     caller: CallerDep,
-    survey_code: str,
+    survey: SurveyDep,
     comune_code: ComunePath,
     body: DocumentBody,
     http: Response,
@@ -172,7 +180,6 @@ def replace_response(
         str | None, Header(description="The ETag of the revision being corrected.")
     ] = None,
 ):
-    survey = get_survey(session, survey_code)
     stored = responses.replace(session, survey, caller, comune_code, body, if_match)
     return _answer(http, stored)
 
@@ -183,10 +190,9 @@ def replace_response(
     summary="Every revision of a response: who made it, when, and how",
 )
 def list_revisions(
-    session: SessionDep, caller: CallerDep, survey_code: str, comune_code: ComunePath,
+    session: SessionDep, caller: CallerDep, survey: SurveyDep, comune_code: ComunePath,
     page: PagingDep,
 ):  # fmt: skip
-    survey = get_survey(session, survey_code)
     items, total = responses.revisions(
         session, survey, caller, comune_code, page.limit, page.offset
     )

@@ -42,6 +42,18 @@ from app.geo.reference.comuni import in_province, in_region
 from app.geo.reference.models import Comune
 
 
+class ResponseExists(Conflict):
+    """The comune has already answered this wave: a correction is a new revision (PUT)."""
+
+    def __init__(self, survey_code: str, comune_code: str):
+        super().__init__(
+            "response_exists",
+            f"comune {comune_code} already answered survey {survey_code}; correct it with PUT "
+            "and the current ETag in If-Match",
+        )
+        self.comune_code = comune_code
+
+
 @dataclass(frozen=True)
 class StoredResponse:
     """The current revision of a response, as a caller may see it."""
@@ -280,12 +292,7 @@ def submit(
         retry = _retry_of(session, survey, valid)
         if retry is not None:
             return (_stored(session, survey, retry, principal) if answer else None), False
-        raise Conflict(
-            "response_exists",
-            f"comune {doc.comune_code} already answered survey {survey.code}; "
-            f"correct it with PUT /api/v1/surveys/{survey.code}/responses/{doc.comune_code}",
-            pointer=f"/api/v1/surveys/{survey.code}/responses/{doc.comune_code}",
-        )
+        raise ResponseExists(survey.code, doc.comune_code)
     _insert_revision(session, created, 1, "create", valid, principal, outside)
     _insert_settlements(session, created, survey.id, doc)
     if not answer:

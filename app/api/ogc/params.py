@@ -7,8 +7,8 @@ from typing import Annotated
 
 from fastapi import Depends, Query, Request
 
-from app.geo.layers.crs import CRS84_URI, WGS84, Crs, CrsForm, CrsRef, UnknownCrs, parse_crs
-from app.geo.layers.features import InvalidQuery
+from app.errors import InvalidQuery, UnknownCrs
+from app.geo.layers.crs import CRS84_URI, WGS84, Crs, CrsForm, CrsRef, parse_crs
 from app.geo.layers.filters import Envelope, Spatial
 
 DEFAULT_LIMIT = 100

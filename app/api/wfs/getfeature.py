@@ -26,12 +26,12 @@ from app.api.wfs.model import (
     Query,
     output_kind,
 )
+from app.errors import InvalidQuery
 from app.geo.layers.crs import CrsForm
 from app.geo.layers.features import (
     FeatureQuery,
     Features,
     GmlStyle,
-    InvalidQuery,
     feature_collection,
 )
 from app.geo.layers.filters import Envelope, Spatial

@@ -6,7 +6,8 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from app.api.wfs.exceptions import OwsException, invalid
-from app.geo.layers.crs import WGS84, CrsForm, CrsRef, UnknownCrs, parse_crs
+from app.errors import UnknownCrs
+from app.geo.layers.crs import WGS84, CrsForm, CrsRef, parse_crs
 from app.geo.layers.features import SortKey
 from app.geo.layers.filters import Filter
 

@@ -6,13 +6,7 @@ import re
 from dataclasses import dataclass
 from enum import Enum
 
-from app.errors import DomainError
-
-
-class UnknownCrs(DomainError):
-    """A CRS name this service does not recognise or does not serve."""
-
-    code = "unknown_crs"
+from app.errors import UnknownCrs
 
 
 @dataclass(frozen=True)

@@ -33,7 +33,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from app.errors import DomainError
+from app.errors import InvalidQuery
 from app.geo.layers.crs import SUPPORTED, WGS84, Crs
 from app.geo.layers.filters import (
     And,
@@ -53,16 +53,6 @@ from app.geo.layers.filters import (
 from app.geo.layers.registry import GEOMETRY, Field, Layer, LayerContext
 
 BATCH = 1000
-
-
-class InvalidQuery(DomainError):
-    """A query names an unknown property, or a value its field cannot hold."""
-
-    code = "invalid_query"
-
-    def __init__(self, message: str, locator: str = ""):
-        super().__init__(message, locator=locator)
-        self.locator = locator
 
 
 @dataclass(frozen=True)
