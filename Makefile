@@ -13,6 +13,7 @@ stop:
 lint:
 	.venv/bin/ruff check app tests bench scripts migrations
 	.venv/bin/ruff format --check app tests bench scripts migrations
+	.venv/bin/lint-imports
 
 bench:
 	@scripts/dev.sh bench $(BENCH_ARGS)

@@ -57,9 +57,11 @@ case "${1:-}" in
   test)
     system_deps test
     venv
+    step "import contracts (lint-imports)"
+    $VENV/bin/lint-imports
     database
-    step "test suite (throwaway database on the same server)"
-    # The suite creates and drops its own uniquely named database.
+    step "test suite (throwaway databases on the same server)"
+    # The suite creates and drops its own uniquely named databases.
     exec $VENV/bin/python -m pytest "${@:2}"
     ;;
   bench)

@@ -12,13 +12,13 @@ from sqlalchemy.orm import Session
 from app.api.case_areas import PublicCaseAreas, Run, RunSummary
 from app.census.responses import current, replace
 from app.census.surveys import get_survey
-from app.census.tokens import Principal
 from app.geo.analysis.hotspots import hotspots
 from app.geo.case_areas.models import CaseAreaRun
 from app.settings import ROOT
-from tests.utils.auth import bearer, token
+from tests.utils.auth import ADMIN, bearer, token
 
-ADMIN = Principal(None, "admin", "test", frozenset(), None)
+pytestmark = pytest.mark.database("national")
+
 INCAS = str(ROOT / ".venv" / "bin" / "incas")
 SECRET_NAME = "Ghetto Segreto Zeta-7"
 SECRET_NOTE = "Nota riservata Kappa-3"

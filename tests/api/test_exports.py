@@ -11,7 +11,7 @@ import pytest
 import shapely
 from pyogrio import raw
 
-from tests.api.conftest_layers import layer_client
+from tests.utils.layers import layer_client
 
 SAN_SEVERO = "071051"
 

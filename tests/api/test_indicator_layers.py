@@ -6,8 +6,10 @@ import mapbox_vector_tile
 import pytest
 
 from app.geo.analysis.publication import FIELDS
-from tests.api.conftest_layers import layer_client
 from tests.utils.auth import bearer, token
+from tests.utils.layers import layer_client
+
+pytestmark = pytest.mark.database("national")
 
 
 @pytest.fixture

@@ -12,12 +12,10 @@ import pytest
 from sqlalchemy import text
 
 from app.census.responses import submit
-from app.census.tokens import Principal
-from tests.utils.auth import bearer, token
+from tests.utils.auth import ADMIN, bearer, token
 from tests.utils.databases import DATA
 from tests.utils.documents import absent, open_survey
 
-ADMIN = Principal(None, "admin", "test", frozenset(), None)
 URL = "/api/v1/surveys/test-wave/indicators"
 REFERENCE_YEAR = None  # set from the survey
 

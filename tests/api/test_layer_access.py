@@ -14,7 +14,8 @@ from lxml import etree
 from sqlalchemy import select
 
 from app.geo.layers.models import AccessLog
-from tests.api.conftest_layers import (
+from tests.utils.auth import bearer, token
+from tests.utils.layers import (
     SECRET,
     SUPPRESSED,
     THRESHOLD,
@@ -23,7 +24,6 @@ from tests.api.conftest_layers import (
     open_wave,
     registered_test_layers,
 )
-from tests.utils.auth import bearer, token
 
 WAVE = "wave-access"
 UNKNOWN = "absent_points"  # never registered; as long as the secret name

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from tests.api.conftest_layers import layer_client, open_wave
+from tests.utils.layers import layer_client, open_wave
 
 SAN_SEVERO = "071051"
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"

@@ -19,6 +19,8 @@ from app.census.models import Response, Revision, Survey
 from tests.utils.auth import bearer, token
 from tests.utils.documents import document, open_survey
 
+pytestmark = [pytest.mark.clients, pytest.mark.database("own")]
+
 N = 20
 
 

@@ -13,13 +13,11 @@ import pytest
 from sqlalchemy import func, select
 
 from app.census.responses import submit
-from app.census.tokens import Principal
 from app.geo.layers.models import AccessLog
-from tests.api.conftest_layers import layer_client
-from tests.utils.auth import basic, bearer, token
+from tests.utils.auth import ADMIN, basic, bearer, token
 from tests.utils.documents import document, open_survey
+from tests.utils.layers import layer_client
 
-ADMIN = Principal(None, "admin", "test", frozenset(), None)
 # A point inside San Severo whose digits appear nowhere else.
 LON, LAT = 15.371234, 41.654321
 BASE = "/surveys/test-wave"

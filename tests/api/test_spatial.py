@@ -6,11 +6,9 @@ import pytest
 from sqlalchemy import text
 
 from app.census.responses import submit
-from app.census.tokens import Principal
-from tests.utils.auth import bearer, token
+from tests.utils.auth import ADMIN, bearer, token
 from tests.utils.documents import open_survey
 
-ADMIN = Principal(None, "admin", "test", frozenset(), None)
 BASE = "/api/v1/surveys/test-wave"
 
 

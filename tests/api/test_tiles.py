@@ -7,7 +7,7 @@ import pytest
 import shapely
 from pyogrio import raw
 
-from tests.api.conftest_layers import layer_client, open_wave
+from tests.utils.layers import layer_client, open_wave
 
 SAN_SEVERO_TILE = "8/138/95"
 

@@ -9,7 +9,7 @@ from lxml import etree
 from sqlalchemy import func, select
 
 from app.geo.reference.models import Comune
-from tests.api.conftest_layers import layer_client, open_wave
+from tests.utils.layers import layer_client, open_wave
 
 NS = {
     "wfs": "http://www.opengis.net/wfs/2.0",

@@ -6,15 +6,16 @@ import json
 import subprocess
 import uuid
 
+import pytest
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from app.census.models import Response, Revision, Survey
 from app.census.responses import erase_respondents, replace, submit
-from app.census.tokens import Principal
+from tests.utils.auth import ADMIN
 from tests.utils.documents import document, open_survey
 
-ADMIN = Principal(None, "admin", "test", frozenset(), None)
+pytestmark = pytest.mark.database("own")
 
 
 def test_erasure_blanks_every_revision_and_is_recorded(session):

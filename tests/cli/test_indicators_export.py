@@ -6,6 +6,9 @@ import csv
 import subprocess
 
 import pyogrio
+import pytest
+
+pytestmark = pytest.mark.database("national")
 
 
 def incas(cli_env, *args: str) -> subprocess.CompletedProcess:

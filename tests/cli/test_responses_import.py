@@ -16,6 +16,8 @@ from app.census.models import Response, Survey
 from tests.utils.documents import open_survey
 from tests.utils.synthetic import national_documents, spoil
 
+pytestmark = pytest.mark.database("own")
+
 INCAS = ["python", "-m", "app.cli"]
 
 

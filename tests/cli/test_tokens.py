@@ -17,6 +17,8 @@ from app.census.tokens import authenticate, create_token, hash_secret
 from tests.utils.auth import bearer
 from tests.utils.documents import open_survey
 
+pytestmark = pytest.mark.database("own")
+
 
 def incas(cli_env, *args: str) -> subprocess.CompletedProcess:
     return subprocess.run(

@@ -11,7 +11,7 @@ from fastapi import FastAPI
 
 from app.geo.layers.catalogue import REFERENCE, SURVEY
 from app.main import create_app as create_service
-from tests.api.conftest_layers import SECRET_LAYER, SUPPRESSED_LAYER
+from tests.utils.layers import SECRET_LAYER, SUPPRESSED_LAYER
 
 
 def create_app() -> FastAPI:

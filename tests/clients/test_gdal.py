@@ -8,9 +8,9 @@ import subprocess
 import pytest
 import shapely
 
-from tests.clients.conftest import SAN_SEVERO, near, run
+from tests.utils.clients import SAN_SEVERO, near, run
 
-pytestmark = pytest.mark.clients
+pytestmark = [pytest.mark.clients, pytest.mark.database("own")]
 
 PAGING = ["--config", "OGR_WFS_PAGING_ALLOWED", "ON", "--config", "OGR_WFS_PAGE_SIZE", "1000"]
 

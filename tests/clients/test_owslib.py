@@ -9,9 +9,9 @@ from lxml import etree
 from owslib.ogcapi.features import Features
 from owslib.wfs import WebFeatureService
 
-from tests.clients.conftest import SAN_SEVERO
+from tests.utils.clients import SAN_SEVERO
 
-pytestmark = pytest.mark.clients
+pytestmark = [pytest.mark.clients, pytest.mark.database("own")]
 
 NS = {"wfs": "http://www.opengis.net/wfs/2.0", "incas": "urn:incas-census:layers"}
 

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import pytest
 
-from tests.clients.conftest import near, run_qgis
-from tests.clients.conftest import qgis_spec as spec
+from tests.utils.clients import near, run_qgis
+from tests.utils.clients import qgis_spec as spec
 
-pytestmark = pytest.mark.clients
+pytestmark = [pytest.mark.clients, pytest.mark.database("own")]
 
 COMUNE_FIELDS = [
     "code", "name", "province_code", "province_name", "province_acronym", "region_code",

@@ -16,18 +16,17 @@ from sqlalchemy.orm import Session
 from app.census.models import Survey
 from app.census.responses import submit
 from app.census.surveys import get_survey
-from app.census.tokens import Principal
 from app.geo.analysis import hotspots
 from app.geo.analysis.publication import FIELDS
 from app.geo.case_areas.models import CaseAreaRun
 from app.geo.case_areas.params import Parameters
 from app.geo.case_areas.runs import publish, run_selection
-from tests.clients.conftest import SAN_SEVERO, near, run_qgis, san_severo
-from tests.clients.conftest import qgis_spec as spec
+from tests.utils.auth import ADMIN
+from tests.utils.clients import SAN_SEVERO, near, run_qgis, san_severo
+from tests.utils.clients import qgis_spec as spec
 from tests.utils.documents import document, open_survey
 
-pytestmark = pytest.mark.clients
-ADMIN = Principal(None, "admin", "qgis test", frozenset(), None)
+pytestmark = [pytest.mark.clients, pytest.mark.database("national")]
 
 PROTOCOLS = ["wfs-2.0", "wfs-1.1", "oapif"]
 PUBLIC = ["comuni", "indicators_comune", "indicators_province", "indicators_region", "case_areas"]

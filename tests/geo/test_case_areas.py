@@ -20,6 +20,8 @@ from app.geo.case_areas.reasons import resolve, show
 from app.geo.case_areas.runs import run_document, run_selection
 from app.geo.case_areas.selection import Instance, cbc, choose, greedy, highs
 
+pytestmark = pytest.mark.database("national")
+
 ANALYST = Principal(7, "analyst", "case-area tests", frozenset(), None)
 
 

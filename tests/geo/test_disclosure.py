@@ -7,6 +7,8 @@ import pytest
 from app.geo.analysis.indicators import INDICATORS, LEVELS
 from tests.utils.audit import feasible_ranges
 
+pytestmark = pytest.mark.database("national")
+
 THRESHOLD = 5
 
 

@@ -6,7 +6,10 @@ import base64
 
 from sqlalchemy.orm import Session
 
-from app.census.tokens import create_token
+from app.census.tokens import Principal, create_token
+
+# The command line's own identity, as fixtures and tests that act outside HTTP use it.
+ADMIN = Principal(None, "admin", "test", frozenset(), None)
 
 
 def token(session: Session, role: str, comuni: tuple[str, ...] = (), label: str = "") -> str:

@@ -7,7 +7,8 @@ dropped: on a shared server (DATABASE_URL) nothing else is touched.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 
 from alembic import command
 from alembic.config import Config
@@ -41,6 +42,31 @@ def create_database(prefix: str) -> str:
         conn.execute(text("create extension if not exists postgis"))
     engine.dispose()
     return url
+
+
+def copy_database(template_url: str, prefix: str) -> str:
+    """Create a uniquely named copy of a database (no one may be connected to it); its URL.
+
+    PostgreSQL copies the files, so a copy of the migrated national comuni takes a fraction of
+    a second where loading them takes half a minute.
+    """
+    template = make_url(template_url).database
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    admin = _admin()
+    with admin.connect() as conn:
+        conn.execute(text(f'create database "{name}" template "{template}" strategy file_copy'))
+    admin.dispose()
+    return make_url(template_url).set(database=name).render_as_string(hide_password=False)
+
+
+@contextmanager
+def copied_database(template_url: str, prefix: str) -> Iterator[str]:
+    """A copy of the template for the duration of the block, dropped afterwards."""
+    url = copy_database(template_url, prefix)
+    try:
+        yield url
+    finally:
+        drop_database(url, prefix)
 
 
 def drop_database(url: str, prefix: str) -> None:

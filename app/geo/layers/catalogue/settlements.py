@@ -13,7 +13,7 @@ from app.census.models import FormalSettlementRow, InformalSettlementRow
 from app.geo.layers.registry import Field, Layer, LayerContext
 from app.geo.reference.models import Comune
 
-F, I = FormalSettlementRow, InformalSettlementRow  # noqa: E741
+F, I = FormalSettlementRow, InformalSettlementRow  # noqa: E741  (short: they fill the tables)
 
 
 def _common(t) -> tuple[Field, ...]:
@@ -46,19 +46,33 @@ def _rows(t):
     return rows
 
 
-FORMAL_FIELDS = _common(F) + (
+SERVICES = {
+    "water": "Has water", "electricity": "Has electricity", "sanitation": "Has sanitation",
+    "heating": "Has heating", "transport": "Served by transport", "toilets": "Has toilets",
+    "waste_collection": "Has waste collection",
+    "public_transport": "Served by public transport",
+}  # fmt: skip
+
+
+def _services(t, *names: str) -> tuple[Field, ...]:
+    """Yes/no services, answered per settlement; null when the comune did not know."""
+    return tuple(
+        Field(name, "boolean", f"{SERVICES[name]} (null: unknown).", getattr(t, name))
+        for name in names
+    )
+
+
+FORMAL_FIELDS = (
+    *_common(F),
     Field("managed_by", "string", "public, private or third_sector.", F.managed_by),
     Field("capacity", "integer", "Places (persons).", F.capacity),
     Field("occupants", "integer", "People housed (persons).", F.occupants),
     Field("seasonal", "boolean", "Open for the season only.", F.seasonal),
-    Field("water", "boolean", "Has water (null: unknown).", F.water),
-    Field("electricity", "boolean", "Has electricity (null: unknown).", F.electricity),
-    Field("sanitation", "boolean", "Has sanitation (null: unknown).", F.sanitation),
-    Field("heating", "boolean", "Has heating (null: unknown).", F.heating),
-    Field("transport", "boolean", "Served by transport (null: unknown).", F.transport),
+    *_services(F, "water", "electricity", "sanitation", "heating", "transport"),
 )
 
-INFORMAL_FIELDS = _common(I) + (
+INFORMAL_FIELDS = (
+    *_common(I),
     Field("persons_min", "integer", "Fewest people present (persons).", I.persons_min),
     Field("persons_max", "integer", "Most people present (persons).", I.persons_max),
     Field("persons_mid", "number", "Midpoint of min and max (persons).",
@@ -66,15 +80,10 @@ INFORMAL_FIELDS = _common(I) + (
     Field("since_year", "integer", "Year the settlement appeared.", I.since_year),
     Field("years_active", "integer", "Years active at the wave's reference year.",
           lambda ctx: literal(ctx.wave.opens_at.year) - I.since_year),
-    Field("water", "boolean", "Has water (null: unknown).", I.water),
-    Field("electricity", "boolean", "Has electricity (null: unknown).", I.electricity),
-    Field("toilets", "boolean", "Has toilets (null: unknown).", I.toilets),
-    Field("waste_collection", "boolean", "Has waste collection (null: unknown).",
-          I.waste_collection),
+    *_services(I, "water", "electricity", "toilets", "waste_collection"),
     Field("distance_to_work_km", "number", "Distance to the workplaces (km).",
           I.distance_to_work_km),
-    Field("public_transport", "boolean", "Served by public transport (null: unknown).",
-          I.public_transport),
+    *_services(I, "public_transport"),
 )  # fmt: skip
 
 
