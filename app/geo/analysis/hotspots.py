@@ -139,7 +139,7 @@ def hotspots(
     stored = session.scalar(select(HotspotRun.items).filter_by(**key))
     if stored is not None:
         return stored, True
-    current = current_tables(session, survey)
+    current = current_tables(session, survey, fingerprint)
     items = compute(session, current, indicator, permutations, seed)
     session.execute(insert(HotspotRun).values(**key, items=items).on_conflict_do_nothing())
     return items, False
