@@ -16,6 +16,7 @@ from app.api import (
     exports,
     health,
     indicators,
+    me,
     ogc,
     responses,
     surveys,
@@ -26,6 +27,7 @@ from app.api.auth import optional_principal
 from app.census.questionnaire import Document
 from app.db import make_engine, session_factory
 from app.geo import indicator_layers, survey_layers  # noqa: F401  (they register layers)
+from app.web import pages
 
 
 def document_schema(app: FastAPI) -> None:
@@ -67,9 +69,10 @@ def create_app(database_url: str | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     errors.install(app)
-    for module in (health, comuni, surveys, responses, indicators, case_areas):
+    for module in (health, comuni, surveys, responses, indicators, case_areas, me):
         app.include_router(module.router)
     for module in (wfs, ogc, tiles, exports):
         app.include_router(module.router)
+    app.include_router(pages.router)
     document_schema(app)
     return app
