@@ -452,3 +452,31 @@ def test_a_closed_wave_says_so_and_offers_no_form(web_url, browser, web_engine):
     expect(page.locator("#closed")).to_contain_text("non si possono inviare né correggere")
     assert page.locator("input, select, textarea").count() == 0
     s.close()
+
+
+def test_a_send_queued_while_offline_goes_out_when_the_page_comes_back(
+    web_url, browser, respondent
+):
+    comune = "071010"
+    token = respondent(comune)
+    s = open_session(browser)
+    page = s.page
+    open_questionnaire(page, web_url, token)
+    field(page, "respondent.name").fill("Ufficio tecnico")
+    field(page, "respondent.email").fill("tecnico@example.it")
+    choose(page, "workers_present", "false")
+    offline = re.compile(r".*/api/v1/surveys/[^/]+/responses$")
+    page.route(offline, lambda route: route.abort("internetdisconnected"))
+
+    send_after_checking(page)
+    expect(page.locator("#send-status")).to_contain_text("senza connessione")
+    assert stored(web_url, token, comune).status_code == 404
+    # The office closes the tab, or the browser; the queued answer waits in localStorage.
+    page.unroute(offline)
+    page.reload()
+
+    expect(page.locator("#receipt")).to_contain_text("Revisione 1", timeout=20_000)
+    assert stored(web_url, token, comune).json()["document"]["respondent"]["name"] == (
+        "Ufficio tecnico"
+    )
+    s.close()

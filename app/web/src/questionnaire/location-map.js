@@ -68,6 +68,7 @@ export function createLocationMap({ vintage, comune, pins, onPick }) {
       if (active) onPick(active, [round6(e.lngLat.lng), round6(e.lngLat.lat)]);
     });
     container.dataset.ready = "true";
+    performance.mark("incas:map-ready");
   }
 
   function update() {
