@@ -122,6 +122,17 @@ function countries(path, value) {
         h("label", { for: `${id}-${code}` }, countryName(code)))));
   const count = h("p", { class: "small mb-1", id: `${id}-count`, "aria-live": "polite" });
   const search = h("input", { type: "search", id: `${id}-search`, class: "form-control", autocomplete: "off", "aria-controls": `${id}-list`, "aria-describedby": `${id}-count` });
+  // Enter picks the first country listed, rather than sending the whole form.
+  search.addEventListener("keydown", (e) => {
+    if (e.key !== "Enter") return;
+    e.preventDefault();
+    const first = [...list.children].find((item) => !item.hidden)?.querySelector("input");
+    if (first && !first.checked) {
+      first.checked = true;
+      first.dispatchEvent(new Event("change", { bubbles: true }));
+      announce(t("form.country_added", { country: first.labels[0].textContent }));
+    }
+  });
   search.addEventListener("input", () => {
     const q = normalise(search.value.trim());
     let shown = 0;

@@ -14,7 +14,7 @@ const round6 = (x) => Math.round(x * 1e6) / 1e6; // 0.1 m, as the API writes coo
  * pins(): the placed settlements as [{path, coordinates}]; onPick(itemPath, [lon, lat]).
  */
 export function createLocationMap({ vintage, comune, pins, onPick }) {
-  const container = h("div", { class: "location-map", "aria-label": t("map.label") });
+  const container = h("div", { class: "location-map" });
   const frame = h("div", { class: "location-map-frame" }, h("p", { class: "small mb-1" }, t("map.help")), container);
   let map = null;
   let ready = null;
@@ -40,7 +40,8 @@ export function createLocationMap({ vintage, comune, pins, onPick }) {
       style: comuniStyle(vintage),
       bounds: bounds(feature.geometry),
       fitBoundsOptions: { padding: 24 },
-      locale: mapLocale(),
+      // MapLibre names its canvas (role region) with this.
+      locale: { ...mapLocale(), "Map.Title": t("map.label") },
       attributionControl: { compact: true },
       dragRotate: false,
       pitchWithRotate: false,

@@ -53,6 +53,7 @@ export default {
   "form.unknown": "Don't know",
   "form.country_search": "Search for a country",
   "form.countries_found": "Countries found: {n}.",
+  "form.country_added": "Added: {country}.",
   "form.countries_none": "No country chosen.",
   "form.countries_chosen": "Chosen countries",
   "form.remove": "remove",

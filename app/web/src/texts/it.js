@@ -53,6 +53,7 @@ export default {
   "form.unknown": "Non so",
   "form.country_search": "Cerca un paese",
   "form.countries_found": "Paesi trovati: {n}.",
+  "form.country_added": "Aggiunto: {country}.",
   "form.countries_none": "Nessun paese scelto.",
   "form.countries_chosen": "Paesi scelti",
   "form.remove": "togli",
