@@ -132,7 +132,10 @@ def test_a_complete_response_is_stored_exactly_as_typed(web_url, browser, respon
     page.screenshot(path=screenshot_path("questionnaire-filled"), full_page=True)
     assert not (violations := axe_violations(page, AXE)), describe(violations)
 
-    send_after_checking(page)
+    page.get_by_role("button", name="Controlla le risposte").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Controlla le risposte")
+    page.screenshot(path=screenshot_path("questionnaire-review"), full_page=True)
+    page.get_by_role("button", name="Invia la risposta").click()
     expect(page.locator("#receipt")).to_contain_text("Revisione 1")
     page.screenshot(path=screenshot_path("questionnaire-receipt"), full_page=True)
 
@@ -251,7 +254,12 @@ def test_an_answer_lost_on_the_way_back_is_resent_and_stored_once(
     open_questionnaire(page, web_url, token)
     field(page, "respondent.name").fill("Ufficio anagrafe")
     field(page, "respondent.email").fill("anagrafe@example.it")
+    choose(page, "workers_present", "true")
+    field(page, "workers.stable").fill("30")
+    page.locator('[data-add="informal_settlements"]').click()
+    # "No" hides the rest, and what was typed there is not sent.
     choose(page, "workers_present", "false")
+    expect(field(page, "workers.stable")).to_be_hidden()
 
     lost: list[int] = []
 
@@ -297,7 +305,13 @@ def test_an_answer_lost_on_the_way_back_is_resent_and_stored_once(
             .where(Response.comune_code == comune)
         )
     assert (responses, revisions) == (1, 1)
-    assert stored(web_url, token, comune).json()["document"]["workers_present"] is False
+    document = stored(web_url, token, comune).json()["document"]
+    assert document == {
+        "submission_id": document["submission_id"],
+        "comune_code": comune,
+        "respondent": {"name": "Ufficio anagrafe", "email": "anagrafe@example.it"},
+        "workers_present": False,
+    }
     s.close()
 
 
@@ -327,6 +341,7 @@ def test_a_problem_found_by_the_server_is_shown_next_to_its_field(web_url, brows
     link = summary.get_by_role("link", name=re.compile("Persone presenti, al massimo"))
     link.click()
     expect(persons_max).to_be_focused()
+    page.screenshot(path=screenshot_path("questionnaire-server-422"), full_page=True)
     assert answers == [422]
     assert stored(web_url, token, comune).status_code == 404
     assert not (violations := axe_violations(page, AXE)), describe(violations)
@@ -479,4 +494,23 @@ def test_a_send_queued_while_offline_goes_out_when_the_page_comes_back(
     assert stored(web_url, token, comune).json()["document"]["respondent"]["name"] == (
         "Ufficio tecnico"
     )
+    s.close()
+
+
+def test_a_pasted_token_opens_the_form_and_a_wrong_one_is_explained(web_url, browser, respondent):
+    token = respondent("071011")
+    s = open_session(browser)
+    page = s.page
+    page.goto(f"{web_url}/questionnaire/{SURVEY}")
+    wait_ready(page)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Accedi al questionario")
+
+    page.get_by_label("Codice di accesso").fill("incas_not-a-real-token")
+    page.get_by_role("button", name="Continua").click()
+    expect(page.get_by_role("alert")).to_contain_text("non è valido")
+
+    page.get_by_label("Codice di accesso").fill(token)
+    page.get_by_role("button", name="Continua").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Carlantino")
+    assert token not in page.url
     s.close()

@@ -30,17 +30,16 @@ function genericMessage(error, path) {
   return has(key) ? t(key, error.params) : t("error.invalid");
 }
 
-/** A message that names the field and says how to fix the value, in the page's language. */
+/** A message that says how to fix the value, in the page's language. */
 function messageFor(error, path) {
   const specific = `error.${genericPath(path)}.${error.keyword}`;
-  if (has(specific)) return withName(path, t(specific, error.params));
-  return withName(path, genericMessage(error, path));
+  return has(specific) ? t(specific, error.params) : genericMessage(error, path);
 }
 
-/** Prefix a message with the field's name, so that the summary at the top says which one. */
-export function withName(path, message) {
+/** A problem: its message beside the field, and with the field's name in the summary. */
+export function problem(path, message) {
   const name = fieldName(path);
-  return name ? `${name}: ${message}` : message;
+  return { path, message, summary: name ? `${name}: ${message}` : message };
 }
 
 /** The schema's problems with a document: [{path, message}], one per path. */
@@ -52,7 +51,7 @@ export function schemaProblems(doc) {
     if (error.keyword === "anyOf" || error.keyword === "oneOf") continue;
     if (error.keyword === "type" && error.params.type === "null") continue;
     const path = pathOf(error);
-    if (!problems.has(path)) problems.set(path, { path, message: messageFor(error, path) });
+    if (!problems.has(path)) problems.set(path, problem(path, messageFor(error, path)));
   }
   return [...problems.values()];
 }
@@ -73,10 +72,8 @@ export function distanceProblems(doc, comune) {
       if (loc?.type !== "Point" || !loc.coordinates.every((c) => typeof c === "number")) return;
       const km = kmOutside(loc.coordinates, comune);
       if (km > BORDER_TOLERANCE_KM) {
-        problems.push({
-          path: `${list}[${i}].location`,
-          message: withName(`${list}[${i}].location`, t("error.outside", { km: number(km, 1), comune: comune.properties?.name ?? "" })),
-        });
+        const message = t("error.outside", { km: number(km, 1), comune: comune.properties?.name ?? "" });
+        problems.push(problem(`${list}[${i}].location`, message));
       }
     });
   }

@@ -365,7 +365,7 @@ export function createForm(ctx) {
   /** Show (or clear) the distance warning under an item's location. */
   function warnLocation(itemPath, message) {
     const el = form.querySelector(`#${CSS.escape(idFor(`${itemPath}.location`))}-warning`);
-    if (el) el.textContent = message ?? "";
+    if (el) el.textContent = message ? message.charAt(0).toUpperCase() + message.slice(1) : "";
   }
 
   return { form, summary, setPoint, warnLocation };

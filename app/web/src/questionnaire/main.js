@@ -3,7 +3,7 @@
 
 import "./style.css";
 
-import { BORDER_TOLERANCE_KM, distanceProblems, kmOutside, schemaProblems, withName } from "./checks.js";
+import { BORDER_TOLERANCE_KM, distanceProblems, kmOutside, problem, schemaProblems } from "./checks.js";
 import { emptyRaw, fromDocument, newSubmissionId, parseNumber, toDocument } from "./document.js";
 import { dropDraft, loadDraft, newDraft, saveDraft } from "./draft.js";
 import { SETTLEMENT_LISTS } from "./fields.js";
@@ -383,7 +383,7 @@ async function refused(job, error) {
   }
   show("form");
   const problems = error.status === 422 && error.details.length
-    ? error.details.map((d) => ({ path: d.path, message: withName(d.path, d.message) }))
+    ? error.details.map((d) => problem(d.path, d.message))
     : [{ path: "", message: t("send.refused", { status: error.status, message: error.message }) }];
   showFormProblems(problems);
 }

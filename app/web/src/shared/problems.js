@@ -1,5 +1,6 @@
 // Problems next to their fields, and a summary at the top that links to each one
-// (the GOV.UK Design System's error pattern). A problem is {path, message}; the field is the
+// (the GOV.UK Design System's error pattern). A problem is {path, message, summary?}: the
+// message goes beside the field, the summary (naming the field) at the top. The field is the
 // element named by the path, or by the nearest path above it.
 
 import { h, idFor } from "./dom.js";
@@ -43,9 +44,11 @@ export function markField(form, problem, errorPrefix) {
   group.classList.add("has-error");
   const errorId = `err-${idFor(problem.path)}`;
   if (!document.getElementById(errorId)) {
+    const text = problem.message.charAt(0).toUpperCase() + problem.message.slice(1);
     const message = h("p", { class: "field-error", id: errorId },
-      h("span", { class: "visually-hidden" }, `${errorPrefix} `), problem.message);
-    const anchor = group.querySelector(":scope > .field-hint, :scope > label, :scope > legend");
+      h("span", { class: "visually-hidden" }, `${errorPrefix} `), text);
+    // Below the label and its hint, right above the input (GOV.UK's order).
+    const anchor = group.querySelector(":scope > .field-hint") || group.querySelector(":scope > label, :scope > legend");
     if (anchor) anchor.after(message);
     else group.prepend(message);
   }
@@ -69,9 +72,10 @@ export function showProblems(form, summaryHost, problems, { title, errorPrefix }
   clearProblems(form, summaryHost);
   const items = problems.map((problem) => {
     const target = markField(form, problem, errorPrefix);
-    if (!target) return h("li", {}, problem.path ? `${problem.path}: ${problem.message}` : problem.message);
+    const text = problem.summary ?? problem.message;
+    if (!target) return h("li", {}, problem.path && !problem.summary ? `${problem.path}: ${text}` : text);
     if (!target.id) target.id = idFor(problem.path);
-    const link = h("a", { href: `#${target.id}` }, problem.message);
+    const link = h("a", { href: `#${target.id}` }, text);
     link.addEventListener("click", (event) => {
       event.preventDefault();
       target.focus();
