@@ -15,6 +15,7 @@ from app.api import (
     exports,
     health,
     indicators,
+    me,
     ogc,
     openapi,
     responses,
@@ -24,6 +25,7 @@ from app.api import (
 )
 from app.api.auth import optional_principal
 from app.db import make_engine, session_factory
+from app.web import pages
 
 
 def create_app(database_url: str | None = None) -> FastAPI:
@@ -47,9 +49,10 @@ def create_app(database_url: str | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     errors.install(app)
-    for module in (health, comuni, surveys, responses, indicators, case_areas):
+    for module in (health, comuni, surveys, responses, indicators, case_areas, me):
         app.include_router(module.router)
     for module in (wfs, ogc, tiles, exports):
         app.include_router(module.router)
+    app.include_router(pages.router)
     openapi.install(app)
     return app

@@ -28,6 +28,12 @@ venv() {
   fi
 }
 
+web_pages() {
+  # npm ci, the app's schema and esbuild, each only when what it reads changed (app/web/build.py).
+  step "web pages (app/web)"
+  $VENV/bin/python -m app.web.build
+}
+
 database() {
   if [ -n "${DATABASE_URL:-}" ]; then
     step "using DATABASE_URL (${DATABASE_URL%%://*}://…@${DATABASE_URL#*@})"
@@ -49,6 +55,7 @@ case "${1:-}" in
   run)
     system_deps run
     venv
+    web_pages
     database
     migrate_and_load
     step "serving on http://127.0.0.1:${PORT:-8000} (docs at /docs)"
@@ -57,6 +64,7 @@ case "${1:-}" in
   test)
     system_deps test
     venv
+    web_pages
     step "import contracts (lint-imports)"
     $VENV/bin/lint-imports
     database

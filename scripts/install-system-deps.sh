@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Install the OS packages the project needs, and only those that are missing.
-#   install-system-deps.sh run    PostgreSQL + PostGIS, Python venv support
-#   install-system-deps.sh test   the same, plus the real clients the tests drive (GDAL, QGIS)
+#   install-system-deps.sh run    PostgreSQL + PostGIS, Python venv support, Node.js + npm (web pages)
+#   install-system-deps.sh test   the same, plus the real clients the tests drive (GDAL, QGIS, chromium)
 #   install-system-deps.sh bench  the same, plus the peers the benchmark measures (MapServer CGI)
 set -euo pipefail
 
@@ -23,9 +23,14 @@ have_python || need+=(python3 python3-venv python3-dev)
 command -v git >/dev/null || need+=(git)
 [ -x "$(server_bindir)/initdb" ] || need+=(postgresql)
 command -v psql >/dev/null || need+=(postgresql-client)
+# The web pages are bundled by esbuild, which runs on Debian 12's Node 18.
+command -v node >/dev/null || need+=(nodejs)
+command -v npm >/dev/null || need+=(npm)
 if [ "$purpose" = test ] || [ "$purpose" = bench ]; then
   command -v ogrinfo >/dev/null || need+=(gdal-bin)
   /usr/bin/python3 -c 'import qgis.core' 2>/dev/null || need+=(python3-qgis qgis-providers)
+  # Playwright drives the distribution's browser: its own browser download is not reachable.
+  [ -x /usr/bin/chromium ] || need+=(chromium)
 fi
 if [ "$purpose" = bench ]; then
   command -v mapserv >/dev/null || need+=(cgi-mapserver)

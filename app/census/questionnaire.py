@@ -52,10 +52,18 @@ def _not_future_year(year: int) -> int:
 
 
 Month = Annotated[int, Field(ge=1, le=12)]
-Months = Annotated[list[Month], AfterValidator(_distinct_months), Field(max_length=12)]
+Months = Annotated[
+    list[Month],
+    AfterValidator(_distinct_months),
+    Field(max_length=12, json_schema_extra={"uniqueItems": True}),
+]
 Count = Annotated[int, Field(ge=0, le=10_000_000)]
 Share = Annotated[float, Field(ge=0, le=1)]
-Country = Annotated[str, AfterValidator(_iso_country)]
+# The schema names the codes, so that clients (the web questionnaire) check them too.
+COUNTRY_CODES = sorted(c.alpha_2 for c in pycountry.countries)
+Country = Annotated[
+    str, AfterValidator(_iso_country), Field(json_schema_extra={"enum": COUNTRY_CODES})
+]
 Lon = Annotated[float, Field(ge=-180, le=180)]
 Lat = Annotated[float, Field(ge=-90, le=90)]
 Position = tuple[Lon, Lat]
@@ -102,7 +110,7 @@ class Respondent(Strict):
     """Who answered for the comune: personal data, never shown on maps or to analysts."""
 
     name: Annotated[str, Field(min_length=1, max_length=200)]
-    email: Annotated[str, Field(max_length=320)]
+    email: Annotated[str, Field(max_length=320, json_schema_extra={"pattern": EMAIL.pattern})]
     office: Annotated[str, Field(max_length=200)] | None = None
     phone: Annotated[str, Field(max_length=50)] | None = None
 

@@ -209,3 +209,46 @@ def issue_respondents(
         if progress:
             progress(min(start + 1000, len(rows)), len(rows))
     return credentials
+
+
+@dataclass(frozen=True)
+class ComuneRef:
+    """A comune a token speaks for, named in one vintage (no name if absent from it)."""
+
+    code: str
+    name: str | None
+    province_acronym: str | None
+
+
+@dataclass(frozen=True)
+class TokenFacts:
+    """What a caller may learn about its own token: role, label, wave and comuni."""
+
+    role: str
+    label: str
+    survey: str | None
+    vintage: int | None
+    comuni: list[ComuneRef]
+
+
+def describe(session: Session, principal: Principal, survey: Survey | None = None) -> TokenFacts:
+    """Describe the caller's own token, naming its comuni in the vintage of `survey`.
+
+    Without `survey`, the token's own wave names them, else the newest loaded vintage.
+    """
+    bound = session.get(Survey, principal.survey_id) if principal.survey_id else None
+    wave = survey or bound
+    vintage = wave.vintage if wave else session.scalar(select(func.max(Comune.vintage)))
+    codes = sorted(principal.comuni)
+    found = {
+        code: (name, province)
+        for code, name, province in session.execute(
+            select(Comune.code, Comune.name, Comune.province_acronym).where(
+                Comune.vintage == vintage, Comune.code.in_(codes)
+            )
+        )
+    }
+    comuni = [ComuneRef(c, *found.get(c, (None, None))) for c in codes]
+    return TokenFacts(
+        principal.role, principal.label, bound.code if bound else None, vintage, comuni
+    )

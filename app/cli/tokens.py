@@ -67,14 +67,25 @@ def revoke(ident: str = typer.Argument(..., help="Token id, or the prefix `token
     out.print(f"revoked {n} token(s)")
 
 
+def questionnaire_link(base_url: str, survey: str, secret: str) -> str:
+    """Return the web questionnaire's address for one token."""
+    # The secret rides in the fragment, which browsers never send to the server or its logs.
+    return f"{base_url.rstrip('/')}/questionnaire/{survey}#token={secret}"
+
+
 @app.command("issue-respondents")
 def issue_respondents(
     survey: str = typer.Option(..., "--survey", help="Survey wave code."),
     out_path: Path = typer.Option(..., "--out", help="CSV to write the secrets to (mode 600)."),
+    base_url: str | None = typer.Option(
+        None, "--base-url", help="The app's public address: adds a `link` column to the CSV."
+    ),
 ) -> None:
     """Issue one respondent token per comune of the wave's vintage, for mailing."""
     if out_path.exists():
         fail(f"{out_path} exists; refusing to overwrite a file of live credentials")
+    if base_url is not None and not base_url.startswith(("http://", "https://")):
+        fail(f"--base-url must start with http:// or https://, not {base_url!r}")
     partial = out_path.with_name(out_path.name + ".partial")
     try:
         with work() as session, progress_bar() as bar:
@@ -87,17 +98,19 @@ def issue_respondents(
             fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
             with os.fdopen(fd, "w", newline="", encoding="utf-8") as fh:
                 writer = csv.writer(fh)
-                writer.writerow(["comune_code", "comune_name", "province", "token", "expires_at"])
+                header = ["comune_code", "comune_name", "province", "token", "expires_at"]
+                writer.writerow(header + (["link"] if base_url else []))
                 for c in creds:
-                    writer.writerow(
-                        [
-                            c.comune_code,
-                            c.comune_name,
-                            c.province,
-                            c.token,
-                            c.expires_at.isoformat(),
-                        ]
-                    )
+                    row = [
+                        c.comune_code,
+                        c.comune_name,
+                        c.province,
+                        c.token,
+                        c.expires_at.isoformat(),
+                    ]
+                    if base_url:
+                        row.append(questionnaire_link(base_url, survey, c.token))
+                    writer.writerow(row)
         partial.replace(out_path)
     finally:
         partial.unlink(missing_ok=True)

@@ -90,6 +90,7 @@ def test_issue_respondents_for_every_comune_of_the_vintage(engine, cli_env, tmp_
         assert r.returncode == 0, r.stderr
         rows = list(csv.DictReader(out.open()))
         assert len(rows) == 7903
+        assert "link" not in rows[0]  # only with --base-url
         assert stat.S_IMODE(out.stat().st_mode) == 0o600
         san_severo = next(row for row in rows if row["comune_code"] == "071051")
         with Session(engine) as session:
@@ -103,6 +104,33 @@ def test_issue_respondents_for_every_comune_of_the_vintage(engine, cli_env, tmp_
 
         again = incas(cli_env, "tokens", "issue-respondents", "--survey", code, "--out", str(out))
         assert again.returncode == 1 and "refusing to overwrite" in again.stderr
+    finally:
+        with Session(engine) as session, session.begin():
+            session.execute(delete(Survey).where(Survey.id == survey_id))
+
+
+def test_issue_respondents_with_a_base_url_adds_each_comune_s_link(engine, cli_env, tmp_path):
+    code = f"link-{uuid.uuid4().hex[:8]}"
+    with Session(engine) as session, session.begin():
+        survey_id = open_survey(session, code=code).id
+    out = tmp_path / "tokens.csv"
+    try:
+        bad = incas(cli_env, "tokens", "issue-respondents", "--survey", code, "--out", str(out),
+                    "--base-url", "census.example.it")  # fmt: skip
+        assert bad.returncode == 1 and "--base-url must start with http" in bad.stderr
+        assert not out.exists()
+
+        r = incas(cli_env, "tokens", "issue-respondents", "--survey", code, "--out", str(out),
+                  "--base-url", "https://census.example.it/incas/")  # fmt: skip
+
+        assert r.returncode == 0, r.stderr
+        rows = list(csv.DictReader(out.open()))
+        assert len(rows) == 7903
+        for row in rows:
+            # The secret rides in the fragment, which no browser sends to the server.
+            assert row["link"] == (
+                f"https://census.example.it/incas/questionnaire/{code}#token={row['token']}"
+            )
     finally:
         with Session(engine) as session, session.begin():
             session.execute(delete(Survey).where(Survey.id == survey_id))
