@@ -2,21 +2,32 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Annotated, Generic, TypeVar
 
 from fastapi import Depends, Query, Request
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 T = TypeVar("T")
 
 
-def get_session(request: Request) -> Iterator[Session]:
+async def get_session(request: Request) -> AsyncIterator[Session]:
     """Give the request one session whose transaction commits when the handler succeeds."""
-    with request.app.state.sessions() as session, session.begin():
+    # The session connects on first use, so opening it costs no trip to a worker thread, and
+    # a request that never touched the database has nothing to commit.
+    session = request.app.state.sessions()
+    try:
         yield session
+        if session.in_transaction():
+            await run_in_threadpool(session.commit)
+    finally:
+        if session.in_transaction():  # the handler failed: roll back
+            await run_in_threadpool(session.close)
+        else:
+            session.close()
 
 
 # "function" scope: the transaction commits before the response leaves, so a client that got
