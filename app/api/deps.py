@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Annotated, Generic, TypeVar
 
+import anyio
 from fastapi import Depends, Query, Request
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
@@ -22,10 +23,14 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
     try:
         yield session
         if session.in_transaction():
-            await run_in_threadpool(session.commit)
+            with anyio.CancelScope(shield=True):  # a commit under way is seen to its end
+                await run_in_threadpool(session.commit)
     finally:
-        if session.in_transaction():  # the handler failed: roll back
-            await run_in_threadpool(session.close)
+        if session.in_transaction():  # the handler failed, or the request was cancelled
+            # Shielded: a connection left in its transaction would hold its row locks, and
+            # a client's retry of the same submission would wait on them.
+            with anyio.CancelScope(shield=True):
+                await run_in_threadpool(session.close)
         else:
             session.close()
 

@@ -31,5 +31,8 @@ def serve(
         # app/api/middleware.py writes one structured line per request instead.
         access_log=False,
         timeout_graceful_shutdown=graceful_timeout,
+        # A worker busy loading the analysis stack or serving a burst answers the parent's
+        # health ping late; five seconds (uvicorn's default) got busy workers killed.
+        timeout_worker_healthcheck=30,
         log_level="info",
     )

@@ -103,7 +103,7 @@ class Ledger:
     statuses: Counter = field(default_factory=Counter)
     latencies: list[float] = field(default_factory=list)  # answered requests, seconds
     timeouts: int = 0  # requests abandoned on purpose
-    connection_errors: int = 0
+    connection_errors: Counter = field(default_factory=Counter)  # kind -> count
     deferred: list[Job] = field(default_factory=list)  # gave up, retried at the end
     mismatched_etags: int = 0  # a re-send answered with another ETag than the first answer
     unexpected: list[str] = field(default_factory=list)
@@ -136,9 +136,9 @@ async def _send(
             conn.close()  # the answer may still come: this connection is spoilt
             ledger.timeouts += 1
             return None
-        except (ConnectionError, OSError, asyncio.IncompleteReadError):
+        except Exception as exc:  # a reset, a refused connection, a cut answer: try again
             conn.close()
-            ledger.connection_errors += 1
+            ledger.connection_errors[type(exc).__name__] += 1
             await asyncio.sleep(0.2)
             continue
         ledger.statuses[status] += 1
