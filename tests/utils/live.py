@@ -28,7 +28,8 @@ def live_server(
 ) -> Iterator[str]:
     """Start uvicorn on a free port against `database_url`; yield its base URL."""
     port = free_port()
-    env = {**os.environ, "DATABASE_URL": database_url}
+    # No warm-up: tests time nothing, and it would only slow every start down.
+    env = {"INCAS_WARM_UP": "false", **os.environ, "DATABASE_URL": database_url}
     with log.open("w") as out:
         proc = subprocess.Popen(
             [sys.executable, "-m", "uvicorn", factory, "--factory",
