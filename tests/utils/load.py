@@ -156,6 +156,14 @@ async def _send(
     return None
 
 
+async def _answered(conn: Connection, job: Job, ledger: Ledger, timeout: float, deadline: float):
+    """Send a job until it is answered: the clients' rule, also after a timeout of ours."""
+    while time.monotonic() < deadline:
+        if await _send(conn, job, ledger, timeout, deadline) is not None:
+            return
+    ledger.unexpected.append(f"no answer for {job.submission_id} before the deadline")
+
+
 async def _client(
     base: str,
     queue: asyncio.Queue[Job],
@@ -172,8 +180,8 @@ async def _client(
             job = queue.get_nowait()
             if rnd.random() < behaviour.twins:
                 await asyncio.gather(
-                    _send(conn, job, ledger, behaviour.request_timeout, deadline),
-                    _send(twin, job, ledger, behaviour.request_timeout, deadline),
+                    _answered(conn, job, ledger, behaviour.request_timeout, deadline),
+                    _answered(twin, job, ledger, behaviour.request_timeout, deadline),
                 )
                 continue
             if rnd.random() < behaviour.timeouts:
@@ -184,9 +192,9 @@ async def _client(
                 if rnd.random() < behaviour.deferred:
                     ledger.deferred.append(job)
                     continue
-            await _send(conn, job, ledger, behaviour.request_timeout, deadline)
+            await _answered(conn, job, ledger, behaviour.request_timeout, deadline)
             if rnd.random() < behaviour.duplicates:
-                await _send(conn, job, ledger, behaviour.request_timeout, deadline)
+                await _answered(conn, job, ledger, behaviour.request_timeout, deadline)
     finally:
         conn.close()
         twin.close()
