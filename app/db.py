@@ -39,7 +39,14 @@ def make_engine(url: str | None = None) -> Engine:
     """Create the engine for `url`, or for the configured database."""
     url = url or database_settings().database_url
     url = url.replace("postgresql://", "postgresql+psycopg2://", 1)
-    return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+    # A server that is down answers at once; one that is unreachable must not hang a worker.
+    return create_engine(
+        url,
+        pool_size=10,
+        max_overflow=20,
+        pool_pre_ping=True,
+        connect_args={"connect_timeout": 5},
+    )
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:

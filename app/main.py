@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import anyio.to_thread
 from fastapi import Depends, FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 
 from app import __version__
 from app.api import (
@@ -24,18 +26,27 @@ from app.api import (
     wfs,
 )
 from app.api.auth import optional_principal
+from app.api.middleware import RequestContext, configure_logging
+from app.api.warmup import warm_up
 from app.db import make_engine, session_factory
+from app.settings import server_settings
 from app.web import pages
 
 
 def create_app(database_url: str | None = None) -> FastAPI:
     """Build the application; `database_url` overrides the settings (tests use it)."""
 
+    settings = server_settings()
+    configure_logging()
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        anyio.to_thread.current_default_thread_limiter().total_tokens = settings.worker_threads
         engine = make_engine(database_url)
         app.state.engine = engine
         app.state.sessions = session_factory(engine)
+        if settings.warm_up:
+            await anyio.to_thread.run_sync(warm_up, engine)
         yield
         engine.dispose()
 
@@ -49,6 +60,16 @@ def create_app(database_url: str | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     errors.install(app)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST", "PUT"],
+            allow_headers=["Authorization", "Content-Type", "If-Match", "X-Request-ID"],
+            expose_headers=["ETag", "Location", "Retry-After", "X-Request-ID"],
+            max_age=600,
+        )
+    app.add_middleware(RequestContext)  # outermost: every answer gets its id and headers
     for module in (health, comuni, surveys, responses, indicators, case_areas, me):
         app.include_router(module.router)
     for module in (wfs, ogc, tiles, exports):

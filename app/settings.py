@@ -6,9 +6,11 @@ import subprocess
 import sys
 from functools import lru_cache
 from pathlib import Path
+from typing import Annotated
+from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -58,6 +60,35 @@ class AuthSettings(BaseSettings):
     auth_failure_window_seconds: int = Field(default=60, ge=1)
 
 
+class ServerSettings(BaseSettings):
+    """How the web service behaves towards browsers, clients and its own workers."""
+
+    model_config = SettingsConfigDict(env_prefix="INCAS_", extra="ignore")
+
+    # Web origins allowed to call the API from a browser, comma-separated
+    # (`INCAS_CORS_ORIGINS=https://census.example.it`). None by default: same origin only.
+    cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    # Threads per worker process for handlers that block on the database (anyio's default).
+    # Not fewer: a thread waiting on a row lock holds its place, and a streamed answer whose
+    # transaction holds that lock needs threads of its own to finish.
+    worker_threads: int = Field(default=40, ge=8, le=200)
+    # What a 503 tells clients while the database is away: retry after this many seconds.
+    retry_after_seconds: int = Field(default=2, ge=1)
+    # Pay at start-up, not on the first request, for imports and per-vintage caches.
+    warm_up: bool = True
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _origins(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = [v.strip() for v in value.split(",") if v.strip()]
+        for origin in value if isinstance(value, list) else []:
+            url = urlsplit(origin)
+            if url.scheme not in ("http", "https") or not url.netloc or url.path not in ("", "/"):
+                raise ValueError(f"{origin!r} is not an origin like https://census.example.it")
+        return [o.rstrip("/") for o in value] if isinstance(value, list) else value
+
+
 @lru_cache
 def database_settings() -> DatabaseSettings:
     return DatabaseSettings()
@@ -71,3 +102,8 @@ def disclosure_settings() -> DisclosureSettings:
 @lru_cache
 def auth_settings() -> AuthSettings:
     return AuthSettings()
+
+
+@lru_cache
+def server_settings() -> ServerSettings:
+    return ServerSettings()

@@ -76,9 +76,18 @@ case "${1:-}" in
     system_deps bench
     venv
     database
-    step "benchmark: our WFS and OGC API vs MapServer, tipg and raw PostGIS (bench/README.md)"
-    # It makes, loads and drops its own database on that server.
-    exec $VENV/bin/python bench/ogc_vs_peers.py "${@:2}"
+    # Each makes, loads and drops its own database on that server.
+    case "${BENCH:-all}" in
+      ogc|all)
+        step "benchmark: our WFS and OGC API vs MapServer, tipg and raw PostGIS (bench/README.md)"
+        $VENV/bin/python bench/ogc_vs_peers.py "${@:2}" ;;&
+      load|all)
+        step "benchmark: 50 and 10 clients submitting the national wave over HTTP (bench/README.md)"
+        $VENV/bin/python bench/load_submit.py ;;&
+      restart)
+        step "benchmark: submissions while PostgreSQL restarts (a private cluster of its own)"
+        $VENV/bin/python bench/load_submit.py --restart-db --clients 50 --runs 1 ;;
+    esac
     ;;
   stop)
     if [ -x $VENV/bin/python ]; then

@@ -136,7 +136,14 @@ def free_port() -> int:
 
 
 def port_is_free(port: int) -> bool:
+    """Say whether PostgreSQL could listen on `port` now.
+
+    PostgreSQL binds with SO_REUSEADDR, so connections of its previous run still in TIME_WAIT
+    do not keep it from its own port; the check must bind the same way, or a quick stop and
+    start would move the cluster to another port under a running app.
+    """
     with socket.socket() as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             s.bind(("127.0.0.1", port))
         except OSError:

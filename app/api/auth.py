@@ -11,6 +11,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from app.api.deps import SessionDep
 from app.census.tokens import Principal, authenticate
@@ -93,14 +94,19 @@ def principal_of(request: Request, session: Session) -> Principal | None:
     if principal is None:
         limiter.fail(client)
         raise NotAuthenticated("invalid, expired or revoked token")
+    request.state.role = principal.role  # for the request log: the role, never who
     return principal
 
 
-def optional_principal(request: Request, session: SessionDep) -> Principal | None:
-    return principal_of(request, session)
+async def optional_principal(request: Request, session: SessionDep) -> Principal | None:
+    if credential(request) is None:  # anonymous: nothing to look up
+        return None
+    return await run_in_threadpool(principal_of, request, session)
 
 
-def required_principal(
+# The checks below are plain functions of the principal; `async` keeps them on the event loop
+# instead of a trip to a worker thread each.
+async def required_principal(
     principal: Annotated[Principal | None, Depends(optional_principal)],
 ) -> Principal:
     if principal is None:
@@ -108,13 +114,13 @@ def required_principal(
     return principal
 
 
-def analyst(principal: Annotated[Principal, Depends(required_principal)]) -> Principal:
+async def analyst(principal: Annotated[Principal, Depends(required_principal)]) -> Principal:
     if not principal.is_analyst:
         raise Forbidden("analysts only")
     return principal
 
 
-def admin(principal: Annotated[Principal, Depends(required_principal)]) -> Principal:
+async def admin(principal: Annotated[Principal, Depends(required_principal)]) -> Principal:
     if not principal.is_admin:
         raise Forbidden("admins only")
     return principal

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Annotated, Generic, TypeVar
 
+import anyio
+import anyio.to_thread
 from fastapi import Depends, Path, Query, Request
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
@@ -15,11 +17,33 @@ from app.census.surveys import get_survey
 
 T = TypeVar("T")
 
+# Commits and rollbacks run on threads of their own. Handlers hold the worker threads while
+# PostgreSQL makes them wait on a row lock (two submissions of one comune); if the commit that
+# releases the lock needed one of those threads, every request would wait forever.
+_FINISHING = anyio.CapacityLimiter(16)
 
-def get_session(request: Request) -> Iterator[Session]:
+
+async def _finish(action: Callable[[], None]) -> None:
+    with anyio.CancelScope(shield=True):  # seen to its end even if the client goes away
+        await anyio.to_thread.run_sync(action, limiter=_FINISHING)
+
+
+async def get_session(request: Request) -> AsyncIterator[Session]:
     """Give the request one session whose transaction commits when the handler succeeds."""
-    with request.app.state.sessions() as session, session.begin():
+    # The session connects on first use, so opening it costs no trip to a worker thread, and
+    # a request that never touched the database has nothing to commit.
+    session = request.app.state.sessions()
+    try:
         yield session
+        if session.in_transaction():
+            await _finish(session.commit)
+    finally:
+        if session.in_transaction():  # the handler failed, or the request was cancelled
+            # A connection left in its transaction would hold its row locks, and a client's
+            # retry of the same submission would wait on them.
+            await _finish(session.close)
+        else:
+            session.close()
 
 
 # "function" scope: the transaction commits before the response leaves, so a client that got

@@ -3,15 +3,24 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Sequence
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
+from starlette.responses import Response
 
 from app import errors
+from app.api.middleware import request_id
+from app.api.wfs import kvp
+from app.api.wfs.exceptions import OwsException, exception_report
 from app.errors import DomainError, Problem
+from app.settings import server_settings
 
 log = logging.getLogger("incas.api")
 
@@ -116,8 +125,64 @@ async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
 
 
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-    log.exception("unhandled error on %s %s", request.method, request.url.path)
+    log.exception(
+        "unhandled error on %s %s (request %s)", request.method, request.url.path, request_id.get()
+    )
     return JSONResponse(error_body("internal_error", "internal server error"), status_code=500)
+
+
+# Which door a path belongs to, for answering in its own error format.
+DOOR = re.compile(r"^(?:/surveys/[^/]+)?/(wfs|ogc)(?:/|$)")
+UNAVAILABLE = "the database is unavailable; retry later"
+
+
+def database_unavailable(exc: Exception) -> bool:
+    """Say whether an error means the database is away or busy, not that a request is wrong."""
+    # OperationalError covers refused connections, a server shutting down or starting up, and
+    # transient conflicts (deadlocks, cancelled statements): all worth a retry.
+    if isinstance(exc, OperationalError | InterfaceError | PoolTimeout):
+        return True
+    return isinstance(exc, DBAPIError) and exc.connection_invalidated
+
+
+def unavailable_response(request: Request) -> Response:
+    """Answer 503 with Retry-After, in the error format of the door that was asked."""
+    retry = str(server_settings().retry_after_seconds)
+    door = DOOR.match(request.url.path)
+    response: Response
+    if door and door.group(1) == "wfs":
+        version = kvp.version_of(dict(request.query_params))
+        response = exception_report(OwsException("NoApplicableCode", UNAVAILABLE), version)
+        response.status_code = 503
+    elif door:  # OGC API: its JSON exception, which is also an RFC 7807 problem
+        body = {
+            "type": "about:blank",
+            "title": "Service Unavailable",
+            "status": 503,
+            "detail": UNAVAILABLE,
+            "code": "ServiceUnavailable",
+            "description": UNAVAILABLE,
+        }
+        response = JSONResponse(body, status_code=503, media_type="application/problem+json")
+    else:
+        response = JSONResponse(error_body("database_unavailable", UNAVAILABLE), status_code=503)
+    response.headers["Retry-After"] = retry
+    return response
+
+
+async def _database(request: Request, exc: Exception) -> Response:
+    if not database_unavailable(exc):
+        return await _unexpected(request, exc)
+    log.warning(
+        "database unavailable on %s %s (request %s): %s",
+        request.method, request.url.path, request_id.get(), type(exc.__cause__ or exc).__name__,
+    )  # fmt: skip
+    return unavailable_response(request)
+
+
+async def _gone(request: Request, exc: ClientDisconnect) -> Response:
+    # The client hung up before its body arrived: nobody is left to answer, nothing was done.
+    return Response(status_code=499)
 
 
 def install(app: FastAPI) -> None:
@@ -125,4 +190,7 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(DomainError, _domain)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, _request_validation)  # type: ignore[arg-type]
     app.add_exception_handler(StarletteHTTPException, _http)  # type: ignore[arg-type]
+    app.add_exception_handler(ClientDisconnect, _gone)  # type: ignore[arg-type]
+    app.add_exception_handler(DBAPIError, _database)
+    app.add_exception_handler(PoolTimeout, _database)
     app.add_exception_handler(Exception, _unexpected)

@@ -96,6 +96,18 @@ def _answer(http: Response, stored: responses.StoredResponse) -> responses.Store
     return stored
 
 
+def _written(stored: responses.StoredResponse, status: int, headers: dict[str, str]) -> Response:
+    """Answer a write already serialised, in the handler's own thread.
+
+    FastAPI would otherwise serialise the answer on another worker thread before the commit;
+    with every thread held by retries waiting on this write's row lock, none would be free and
+    the commit that releases the lock would never come.
+    """
+    body = StoredResponseOut.model_validate(stored, from_attributes=True).model_dump_json()
+    headers = {**headers, "ETag": stored.etag}
+    return Response(body, status_code=status, headers=headers, media_type="application/json")
+
+
 DocumentBody = Annotated[bytes, Depends(document_body)]
 
 
@@ -113,8 +125,7 @@ def create_response(
     caller: CallerDep,
     survey: SurveyDep,
     body: DocumentBody,
-    http: Response,
-):
+) -> Response:
     try:
         stored, created = responses.submit(session, survey, caller, body)
     except responses.ResponseExists as exc:
@@ -124,9 +135,8 @@ def create_response(
         )
         raise
     assert stored is not None  # submit answers the stored response unless told not to
-    http.status_code = 201 if created else 200
-    http.headers["Location"] = f"/api/v1/surveys/{survey.code}/responses/{stored.comune_code}"
-    return _answer(http, stored)
+    location = f"/api/v1/surveys/{survey.code}/responses/{stored.comune_code}"
+    return _written(stored, 201 if created else 200, {"Location": location})
 
 
 @router.get(
@@ -175,13 +185,12 @@ def replace_response(
     survey: SurveyDep,
     comune_code: ComunePath,
     body: DocumentBody,
-    http: Response,
     if_match: Annotated[
         str | None, Header(description="The ETag of the revision being corrected.")
     ] = None,
-):
+) -> Response:
     stored = responses.replace(session, survey, caller, comune_code, body, if_match)
-    return _answer(http, stored)
+    return _written(stored, 200, {})
 
 
 @router.get(

@@ -124,7 +124,11 @@ RESPONSES = cast(Table, Response.__table__)
 REVISIONS = cast(Table, Revision.__table__)
 FORMAL = cast(Table, FormalSettlementRow.__table__)
 INFORMAL = cast(Table, InformalSettlementRow.__table__)
-RESPONSE_INSERT = pg_insert(RESPONSES).on_conflict_do_nothing().returning(RESPONSES.c.id)
+RESPONSE_INSERT = (
+    pg_insert(RESPONSES)
+    .on_conflict_do_nothing()
+    .returning(RESPONSES.c.id, RESPONSES.c.created_at, RESPONSES.c.updated_at)
+)
 REVISION_INSERT = insert(REVISIONS)
 
 
@@ -226,30 +230,32 @@ def _stored(
     )
 
 
-def _retry_of(session: Session, survey: Survey, valid: ValidDocument) -> Response | None:
+def _retry_of(session: Session, survey: Survey, valid: ValidDocument) -> int | None:
     """Find the stored response a re-sent submission repeats; a conflict if it differs."""
     original = (
-        select(Response, Revision.content_hash)
-        .join(Revision, (Revision.response_id == Response.id) & (Revision.kind == "create"))
+        select(RESPONSES.c.id, REVISIONS.c.content_hash)
+        .join(
+            REVISIONS, (REVISIONS.c.response_id == RESPONSES.c.id) & (REVISIONS.c.kind == "create")
+        )
         .where(
-            Response.survey_id == survey.id,
-            Response.submission_id == valid.document.submission_id,
+            RESPONSES.c.survey_id == survey.id,
+            RESPONSES.c.submission_id == valid.document.submission_id,
         )
     )
     found = session.execute(original).first()
     if found is None:
         return None
-    response, stored_hash = found
+    response_id, stored_hash = found
     # The hash settles the usual identical retry without loading the stored document.
     if stored_hash == valid.content_hash:
-        return response
-    stored = session.scalar(original.with_only_columns(Revision.document))
+        return response_id
+    stored = session.scalar(original.with_only_columns(REVISIONS.c.document))
     if stored != valid.data and not _same_but_erased(stored, valid.data):
         raise Conflict(
             "submission_conflict",
             f"submission {valid.document.submission_id} was already received with other content",
         )
-    return response
+    return response_id
 
 
 def _same_but_erased(stored: dict | None, sent: dict) -> bool:
@@ -274,8 +280,9 @@ def submit(
     """
     data = raw if isinstance(raw, dict) else parse_json(raw)
     outside = _authorize_write(principal, survey, data.get("comune_code"))
-    valid = validate_document(session, survey.vintage, data)
+    valid = validate_document(session, survey.vintage, raw, parsed=data)
     doc = valid.document
+    etag = etag_of(1, valid.content_hash)
     created = session.execute(
         RESPONSE_INSERT,
         {
@@ -283,23 +290,38 @@ def submit(
             "comune_code": doc.comune_code,
             "submission_id": doc.submission_id,
             "revision": 1,
-            "etag": etag_of(1, valid.content_hash),
+            "etag": etag,
             **_current_fields(doc, valid.quality_flags),
         },
-    ).scalar()
+    ).first()
     if created is None:
         # Already there: this submission (a retry, perhaps concurrent), or another one.
         retry = _retry_of(session, survey, valid)
         if retry is not None:
-            return (_stored(session, survey, retry, principal) if answer else None), False
+            response = session.get(Response, retry)
+            assert response is not None
+            return (_stored(session, survey, response, principal) if answer else None), False
         raise ResponseExists(survey.code, doc.comune_code)
-    _insert_revision(session, created, 1, "create", valid, principal, outside)
-    _insert_settlements(session, created, survey.id, doc)
+    response_id, created_at, updated_at = created
+    _insert_revision(session, response_id, 1, "create", valid, principal, outside)
+    _insert_settlements(session, response_id, survey.id, doc)
     if not answer:
         return None, True
-    response = session.get(Response, created)
-    assert response is not None
-    return _stored(session, survey, response, principal), True
+    # Everything the answer holds is known: the revision's created_at is the transaction's
+    # now(), as the response's is, so nothing needs reading back.
+    stored = StoredResponse(
+        survey=survey.code,
+        comune_code=doc.comune_code,
+        revision=1,
+        etag=etag,
+        submission_id=str(doc.submission_id),
+        created_at=created_at,
+        updated_at=updated_at,
+        updated_by=principal.display,
+        quality_flags=valid.quality_flags,
+        document=visible_document(valid.data, principal, survey),
+    )
+    return stored, True
 
 
 def _response(session: Session, survey: Survey, comune_code: str) -> Response:

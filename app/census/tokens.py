@@ -131,16 +131,17 @@ def authenticate(session: Session, secret: str) -> Principal | None:
     """Return the principal of a valid, unexpired, unrevoked token, or None."""
     if not secret.startswith(SECRET_PREFIX) or len(secret) > 200:
         return None
-    token = session.scalar(
-        select(Token).where(
+    found = session.execute(
+        select(Token.id, Token.role, Token.label, Token.comuni, Token.survey_id).where(
             Token.token_hash == hash_secret(secret),
             Token.revoked_at.is_(None),
             Token.expires_at > func.now(),
         )
-    )
-    if token is None:
+    ).first()
+    if found is None:
         return None
-    return Principal(token.id, token.role, token.label, frozenset(token.comuni), token.survey_id)
+    token_id, role, label, comuni, survey_id = found
+    return Principal(token_id, role, label, frozenset(comuni), survey_id)
 
 
 def list_tokens(session: Session, include_inactive: bool = False) -> list[Token]:

@@ -74,10 +74,15 @@ def parse_json(raw: bytes) -> dict:
     return data
 
 
-def _locations(data: dict) -> list[tuple[str, str]]:
+def _locations(data: dict, doc: Document | None) -> list[tuple[str, str]]:
     """Return (path, GeoJSON) of every location that is valid on its own."""
     found = []
     for key in SETTLEMENT_LISTS:
+        if doc is not None:  # a valid document: its locations are checked already
+            for i, item in enumerate(getattr(doc, key)):
+                if item.location is not None:
+                    found.append((f"{key}[{i}].location", item.location.model_dump_json()))
+            continue
         items = data.get(key)
         if not isinstance(items, list):
             continue
@@ -91,41 +96,43 @@ def _locations(data: dict) -> list[tuple[str, str]]:
     return found
 
 
-COMUNE = text("select name from comuni where vintage = :vintage and code = :code")
-
-DISTANCES = text(
+# One round trip: the comune's name (no row if it is not in the vintage) and how far each
+# location lies from it.
+GEOGRAPHY = text(
     """
-    select x.path, ST_Distance(c.geom::geography, ST_GeomFromGeoJSON(x.geojson)::geography)
-    from comuni c, unnest(cast(:paths as text[]), cast(:geojsons as text[])) as x(path, geojson)
+    select c.name, x.path,
+           ST_Distance(c.geom::geography, ST_GeomFromGeoJSON(x.geojson)::geography)
+    from comuni c
+    left join unnest(cast(:paths as text[]), cast(:geojsons as text[])) as x(path, geojson)
+      on true
     where c.vintage = :vintage and c.code = :code
     """
 )
 
 
-def geography_problems(session: Session, vintage: int, data: dict) -> list[Problem]:
+def geography_problems(
+    session: Session, vintage: int, data: dict, doc: Document | None = None
+) -> list[Problem]:
     """Check the comune exists in the wave's vintage and every location lies in or near it."""
     code = data.get("comune_code")
     if not (isinstance(code, str) and len(code) == 6 and code.isdigit()):
         return []  # the document's own validation names the problem
-    name = session.scalar(COMUNE, {"vintage": vintage, "code": code})
-    if name is None:
-        return [Problem("comune_code", f"{code} is not a comune of vintage {vintage}")]
-    locations = _locations(data)
-    if not locations:
-        return []
-    paths, geojsons = zip(*locations, strict=True)
+    locations = _locations(data, doc)
+    paths, geojsons = zip(*locations, strict=True) if locations else ((), ())
     rows = session.execute(
-        DISTANCES,
+        GEOGRAPHY,
         {"paths": list(paths), "geojsons": list(geojsons), "vintage": vintage, "code": code},
-    )
+    ).all()
+    if not rows:
+        return [Problem("comune_code", f"{code} is not a comune of vintage {vintage}")]
     return [
         Problem(
             path,
             f"lies {metres / 1000:.1f} km outside {name} ({code}); a location must be inside "
             f"its comune or within {BORDER_TOLERANCE_M / 1000:g} km of it",
         )
-        for path, metres in rows
-        if metres > BORDER_TOLERANCE_M
+        for name, path, metres in rows
+        if path is not None and metres > BORDER_TOLERANCE_M
     ]
 
 
@@ -154,23 +161,34 @@ def quality_flags(doc: Document) -> list[dict]:
 
 
 def validate_document(
-    session: Session, vintage: int, raw: bytes | dict, comune_code: str | None = None
+    session: Session,
+    vintage: int,
+    raw: bytes | dict,
+    comune_code: str | None = None,
+    parsed: dict | None = None,
 ) -> ValidDocument:
     """Validate a document; report every problem it has at once, or return it ready to store.
 
-    `comune_code`, when given, is the comune the document must be about (a correction's URL).
+    `comune_code`, when given, is the comune the document must be about (a correction's URL);
+    `parsed` is the body already parsed, when the caller has it.
     """
-    data = parse_json(raw) if isinstance(raw, bytes | str) else raw
+    if parsed is not None:
+        data = parsed
+    else:
+        data = parse_json(raw) if isinstance(raw, bytes | str) else raw
     problems: list[Problem] = []
     if comune_code is not None and data.get("comune_code") != comune_code:
         problems.append(Problem("comune_code", f"must be {comune_code}, the comune of this URL"))
         data = {**data, "comune_code": comune_code}  # check the locations against the URL's
+        raw = data
     doc = None
     try:
-        doc = Document.model_validate_json(json.dumps(data))
+        # JSON mode, so that strict types take JSON's own (a UUID as a string). The body is
+        # read as it was sent; only a dict must be written out first.
+        doc = Document.model_validate_json(raw if isinstance(raw, bytes | str) else json.dumps(raw))
     except ValidationError as exc:
         problems += problems_of(exc)
-    problems += geography_problems(session, vintage, data)
+    problems += geography_problems(session, vintage, data, doc)
     if problems or doc is None:
         raise ValidationFailed(problems)
     return ValidDocument(doc, data, content_hash(data), quality_flags(doc))

@@ -8,33 +8,43 @@ from __future__ import annotations
 
 import uuid
 from collections import Counter
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
-from sqlalchemy import delete, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.census.models import Response, Revision, Survey
+from app.census.models import Response, Revision
 from tests.utils.auth import bearer, token
 from tests.utils.documents import document, open_survey
+from tests.utils.live import live_server
 
 pytestmark = [pytest.mark.clients, pytest.mark.database("own")]
 
 N = 20
+# Fewer worker threads than concurrent requests: the retries waiting on the first one's row
+# lock hold every thread, and the first must still commit and answer.
+THREADS = 8
+
+
+@pytest.fixture(scope="module")
+def live_url(database_url: str, tmp_path_factory) -> Iterator[str]:
+    log = tmp_path_factory.mktemp("live") / "uvicorn.log"
+    with live_server(database_url, log, env={"INCAS_WORKER_THREADS": str(THREADS)}) as url:
+        yield url
 
 
 @pytest.fixture
 def wave(engine):
-    """A committed wave and respondent token, removed afterwards."""
+    """A committed wave and respondent token (the module's database goes with them)."""
     code = f"conc-{uuid.uuid4().hex[:8]}"
     with Session(engine) as session, session.begin():
         survey = open_survey(session, code=code)
         secret = token(session, "respondent", ("071051",), label="concurrency")
         survey_id = survey.id
-    yield code, bearer(secret), survey_id
-    with Session(engine) as session, session.begin():
-        session.execute(delete(Survey).where(Survey.id == survey_id))
+    return code, bearer(secret), survey_id
 
 
 def _parallel(requests) -> list[httpx.Response]:

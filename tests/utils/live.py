@@ -24,11 +24,15 @@ def free_port() -> int:
 
 @contextmanager
 def live_server(
-    database_url: str, log: Path, factory: str = "app.main:create_app"
+    database_url: str,
+    log: Path,
+    factory: str = "app.main:create_app",
+    env: dict[str, str] | None = None,
 ) -> Iterator[str]:
     """Start uvicorn on a free port against `database_url`; yield its base URL."""
     port = free_port()
-    env = {**os.environ, "DATABASE_URL": database_url}
+    # No warm-up: tests time nothing, and it would only slow every start down.
+    env = {"INCAS_WARM_UP": "false", **os.environ, **(env or {}), "DATABASE_URL": database_url}
     with log.open("w") as out:
         proc = subprocess.Popen(
             [sys.executable, "-m", "uvicorn", factory, "--factory",
