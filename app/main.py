@@ -23,6 +23,8 @@ from app.api import (
     wfs,
 )
 from app.api.auth import optional_principal
+from app.api.cache_headers import PrivateAnswers
+from app.api.request_text import refuse_unusable_text
 from app.db import make_engine, session_factory
 
 
@@ -40,13 +42,14 @@ def create_app(database_url: str | None = None) -> FastAPI:
     app = FastAPI(
         # A credential that is presented must be valid, on every door: a stale token answers
         # 401 instead of silently falling back to the public view.
-        dependencies=[Depends(optional_principal)],
+        dependencies=[Depends(refuse_unusable_text), Depends(optional_principal)],
         title="incas-census",
         version=__version__,
         summary="National census of where foreign agri-food workers live.",
         lifespan=lifespan,
     )
     errors.install(app)
+    app.add_middleware(PrivateAnswers)
     for module in (health, comuni, surveys, responses, indicators, case_areas):
         app.include_router(module.router)
     for module in (wfs, ogc, tiles, exports):

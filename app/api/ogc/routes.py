@@ -11,7 +11,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 
-from app.api.deps import StreamSessionDep
+from app.api.deps import SURVEY_CODE_PARAMETER, StreamSessionDep
 from app.api.layer_deps import AccessLogDep, LayerRoute, LayerScope, ScopeDep
 from app.api.ogc import documents, html
 from app.api.ogc.params import GEOJSON, HTML, HtmlDep, ItemsDep, ItemsParams, crs_uri
@@ -29,9 +29,12 @@ def _both(path: str, summary: str) -> Callable[[Callable[..., Any]], Callable[..
 
     def decorate(handler: Callable[..., Any]) -> Callable[..., Any]:
         router.get(f"/ogc{path}", summary=summary, response_class=Response)(handler)
-        router.get(f"/surveys/{{code}}/ogc{path}", summary=summary, response_class=Response)(
-            handler
-        )
+        router.get(
+            f"/surveys/{{code}}/ogc{path}",
+            summary=summary,
+            response_class=Response,
+            openapi_extra=SURVEY_CODE_PARAMETER,
+        )(handler)
         return handler
 
     return decorate

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from app.api.deps import MAX_INT
 from app.api.wfs.exceptions import OwsException, invalid
 from app.errors import UnknownCrs
 from app.geo.layers.crs import WGS84, CrsForm, CrsRef, parse_crs
@@ -140,13 +141,15 @@ def request_version(version: str | None) -> str:
     return value
 
 
-def positive_int(value: str | None, locator: str, minimum: int = 0) -> int | None:
+def positive_int(
+    value: str | None, locator: str, minimum: int = 0, maximum: int = MAX_INT
+) -> int | None:
     if value is None or value == "":
         return None
     try:
         number = int(value)
     except ValueError as exc:
         raise invalid(locator, f"{locator} must be an integer, not {value!r}") from exc
-    if number < minimum:
-        raise invalid(locator, f"{locator} must be at least {minimum}")
+    if not minimum <= number <= maximum:
+        raise invalid(locator, f"{locator} must be between {minimum} and {maximum}")
     return number
