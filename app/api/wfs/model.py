@@ -112,6 +112,23 @@ class GetFeature:
 WfsRequest = GetCapabilities | DescribeFeatureType | GetFeature
 
 
+# Operations of WFS 2.0 and 1.1 this service does not offer: 501, as OWS Common says. Any other
+# name is not a WFS operation at all, and the client's mistake: 400.
+UNOFFERED = {
+    "getpropertyvalue", "getfeaturewithlock", "lockfeature", "transaction", "liststoredqueries",
+    "describestoredqueries", "createstoredquery", "dropstoredquery", "getgmlobject",
+}  # fmt: skip
+
+
+def unsupported(operation: str) -> OwsException:
+    """Refuse an operation: 501 for a WFS operation not offered, 400 for any other name."""
+    if operation.lower() in UNOFFERED:
+        return OwsException(
+            "OperationNotSupported", f"operation {operation} is not supported", "request"
+        )
+    return invalid("request", f"{operation} is not a WFS operation")
+
+
 def negotiate(accept_versions: str | None, version: str | None) -> str:
     """Pick the version of a GetCapabilities: the first accepted one we speak."""
     if accept_versions:
