@@ -20,7 +20,7 @@ from sqlalchemy import func, select
 from app.geo.reference.models import Comune
 from app.main import create_app
 from tests.utils.routes import fill, query_parameters, routes
-from tests.utils.world import COMUNE, ROLES, WAVE, build_world
+from tests.utils.world import COMUNE, EMPTY_WAVE, ROLES, WAVE, build_world
 
 pytestmark = pytest.mark.database("own")
 
@@ -398,3 +398,20 @@ def test_a_million_vertices_is_refused_by_the_body_limit(api, world):
 
     assert r.status_code == 413
     assert r.json()["error"]["code"] == "payload_too_large"
+
+
+# --- case areas of a wave without responses -------------------------------------------------------
+
+
+def test_case_areas_of_a_wave_without_responses_are_an_empty_run(api, world):
+    r = api.post(
+        f"/api/v1/surveys/{EMPTY_WAVE}/case-areas",
+        json={"permutations": 0},
+        headers=world.headers["analyst"],
+    )
+
+    assert r.status_code == 201, r.text
+    run = r.json()
+    assert run["areas"] == [] and run["responses"] == 0 and not run["constraints_met"]
+    count = next(c for c in run["constraints"]["items"] if c["id"] == "count")
+    assert count["message"] == "0 areas selected, not 10: no comune is a candidate"

@@ -3,8 +3,8 @@
 The modules that sweep the whole route table (hostile input, the authorisation matrix,
 schemathesis) run the real app on a database of their own: a wave with a response whose
 respondent and settlement carry distinctive strings (none may reach an anonymous caller), a
-wave without responses, case-area runs of one area (one of them published), and a token for
-every role.
+wave without responses, another wave with one, case-area runs of one area (one of them
+published), and a token for every role.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from tests.utils.documents import absent, document, open_survey
 ROLES = ("anonymous", "respondent", "analyst", "admin")
 WAVE = "hostile-wave"
 EMPTY_WAVE = "empty-wave"
+OTHER_WAVE = "other-wave"
 COMUNE = "071051"  # San Severo: the respondent's comune
 # A point inside San Severo whose digits appear nowhere else, and the respondent's details.
 LON, LAT = 15.371234, 41.654321
@@ -47,7 +48,7 @@ class World:
     headers: dict[str, dict[str, str]]  # by role; anonymous sends none
     run: int  # an unpublished run of WAVE
     published_run: int  # WAVE's published run
-    other_run: int  # a run of EMPTY_WAVE (no areas: it has no responses)
+    other_run: int  # a run of OTHER_WAVE
 
 
 def _run(session: Session, survey: Survey, published: bool = False) -> int:
@@ -63,7 +64,8 @@ def build_world(engine: Engine) -> World:
     """Commit the wave, its response, runs and tokens; return how to call as each role."""
     with Session(engine) as session, session.begin():
         wave = open_survey(session, code=WAVE)
-        empty = open_survey(session, code=EMPTY_WAVE)
+        open_survey(session, code=EMPTY_WAVE)
+        other = open_survey(session, code=OTHER_WAVE)
         doc = document(COMUNE, respondent=RESPONDENT)
         settlement = doc["informal_settlements"][0]
         settlement["name"] = SETTLEMENT
@@ -71,7 +73,8 @@ def build_world(engine: Engine) -> World:
         doc["formal_settlements"][0]["location"] = {"type": "Point", "coordinates": [LON, LAT]}
         submit(session, wave, ADMIN, json.dumps(doc).encode())
         submit(session, wave, ADMIN, json.dumps(absent("071024")).encode())
-        runs = (_run(session, wave, False), _run(session, wave, True), _run(session, empty, False))
+        submit(session, other, ADMIN, json.dumps(document("071041")).encode())
+        runs = (_run(session, wave), _run(session, wave, published=True), _run(session, other))
         secrets = {
             "respondent": token(session, "respondent", (COMUNE,)),
             "analyst": token(session, "analyst"),
