@@ -27,7 +27,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from tests.utils.routes import routes
+from tests.utils.routes import PARAMETER, routes
 from tests.utils.world import COMUNE, EMPTY_WAVE, ROLES, WAVE, build_world
 
 pytestmark = pytest.mark.database("own")
@@ -86,8 +86,13 @@ def _explore(operation, mode, examples: int, world, stats: Counter, found: dict)
         if use_real:
             for name in case.path_parameters or {}:
                 case.path_parameters[name] = real.get(name, case.path_parameters[name])
-        response = case.call(headers=world.headers[role])
         stats["cases"] += 1
+        try:
+            response = case.call(headers=world.headers[role])
+        except Exception as exc:  # an unhandled error inside the app: a 500 to a client
+            stats["5xx"] += 1
+            found[f"{operation.label} as {role}"].add(_failure(exc))
+            return
         stats["5xx"] += response.status_code >= 500
         try:
             case.validate_response(response, checks=CHECKS)
@@ -98,6 +103,19 @@ def _explore(operation, mode, examples: int, world, stats: Counter, found: dict)
         call()
     except Unsatisfiable:
         stats["operations with nothing to break"] += 1  # negative mode, nothing to negate
+
+
+def test_every_path_parameter_is_declared(served):
+    """A path template's parameters are declared by each of its operations (OpenAPI 3.1)."""
+    undeclared = [
+        f"{method.upper()} {path}"
+        for path, operations in served.openapi()["paths"].items()
+        for method, operation in operations.items()
+        if {p["name"] for p in operation.get("parameters", []) if p["in"] == "path"}
+        != set(PARAMETER.findall(path))
+    ]
+
+    assert not undeclared
 
 
 def test_schemathesis_finds_nothing(served, world):
