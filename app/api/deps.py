@@ -11,7 +11,7 @@ from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
 from app.census.models import Survey
-from app.census.surveys import get_survey
+from app.census.surveys import CODE_PATTERN, get_survey
 
 T = TypeVar("T")
 
@@ -22,7 +22,7 @@ IdPath = Annotated[int, Path(ge=1, le=MAX_INT, description="Id (a positive integ
 RunQuery = Annotated[
     int | None, Query(ge=1, le=MAX_INT, description="Case-area run (analysts; others: ignored).")
 ]
-SURVEY_CODE_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,62}$"
+
 # The map-layer doors read the wave's code from the path themselves (one handler serves /x and
 # /surveys/{code}/x); their survey routes declare it with this.
 SURVEY_CODE_PARAMETER = {
@@ -32,7 +32,7 @@ SURVEY_CODE_PARAMETER = {
             "in": "path",
             "required": True,
             "description": "Code of the survey wave, e.g. incas-2021.",
-            "schema": {"type": "string", "pattern": SURVEY_CODE_PATTERN},
+            "schema": {"type": "string", "pattern": CODE_PATTERN},
         }
     ]
 }

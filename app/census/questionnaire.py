@@ -26,6 +26,7 @@ from pydantic import (
 from shapely.geometry import shape
 from shapely.validation import explain_validity
 
+from app.census.text import nul_problems
 from app.errors import Problem
 
 MAX_SETTLEMENTS = 500
@@ -53,7 +54,8 @@ def _not_future_year(year: int) -> int:
 
 
 Month = Annotated[int, Field(ge=1, le=12)]
-Months = Annotated[list[Month], Field(max_length=12, description="Distinct months 1-12.")]
+# Distinct: `rule_problems` checks it, and the JSON schema says so to clients.
+Months = Annotated[list[Month], Field(max_length=12, json_schema_extra={"uniqueItems": True})]
 Count = Annotated[int, Field(ge=0, le=10_000_000)]
 Share = Annotated[float, Field(ge=0, le=1)]
 Country = Annotated[str, AfterValidator(_iso_country)]
@@ -254,7 +256,7 @@ def _month_lists(data: dict) -> list[tuple[str, list]]:
 
 def rule_problems(data: dict) -> list[Problem]:
     """Check the rules that relate values, on a document as sent (whatever else is wrong)."""
-    problems = []
+    problems = nul_problems(data)
     for path, months in _month_lists(data):
         counted = [m for m in months if _is_int(m)]
         for month in dict.fromkeys(m for m in counted if counted.count(m) > 1):

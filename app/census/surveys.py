@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.census.models import Survey
+from app.census.text import nul_problems
 from app.census.validation import problems_of
 from app.errors import Conflict, NotFound, Problem, ValidationFailed
 from app.geo.reference.models import ComuniVintage
@@ -92,7 +93,7 @@ def read_survey(session: Session, data: object) -> SurveyIn:
     """Validate a new wave as sent; report every problem at once, the vintage's included."""
     if not isinstance(data, dict):
         raise ValidationFailed([Problem("$", "must be a JSON object")], "1 problem in the request")
-    problems = _vintage_problems(session, data.get("vintage"))
+    problems = nul_problems(data) + _vintage_problems(session, data.get("vintage"))
     survey = None
     try:
         survey = SurveyIn.model_validate(data)

@@ -135,6 +135,23 @@ def test_a_nul_in_rest_is_a_422_naming_the_parameter(api, world, url, parameter,
     assert details(r)[parameter] == "must not contain a NUL character (%00)"
 
 
+def test_a_nul_in_a_json_body_is_a_422_at_its_path(api, world):
+    from tests.utils.documents import document
+
+    doc = document("071028", notes="a\u0000b")
+    doc["informal_settlements"][0]["name"] = "\u0000"
+    wave = {"code": "nul-wave", "title": "a\u0000b", "vintage": 2021,
+            "opens_at": "2030-01-01T00:00:00Z", "closes_at": "2030-02-01T00:00:00Z"}  # fmt: skip
+    admin = world.headers["admin"]
+
+    response = api.post(f"/api/v1/surveys/{WAVE}/responses", json=doc, headers=admin)
+    survey = api.post("/api/v1/surveys", json=wave, headers=admin)
+
+    nul = "must not contain a NUL character (\\u0000)"
+    assert details(response) == {"notes": nul, "informal_settlements[0].name": nul}
+    assert details(survey) == {"title": nul}
+
+
 # --- every query parameter of every GET route, as every role: no 5xx ----------------------------
 
 
