@@ -405,7 +405,10 @@ def test_broken_geojson_is_a_422_at_its_path(api, world, location, path, message
 
 
 def test_a_million_vertices_is_refused_by_the_body_limit(api, world):
-    body = _with_location({"type": "Polygon", "coordinates": [_ring(1_000_000)]})
+    ring = "[" + "[15.38,41.68]," * 999_999 + "[15.38,41.68]]"  # written as text: it is fast
+    body = _with_location("RING").replace(
+        b'"RING"', b'{"type":"Polygon","coordinates":[%s]}' % ring.encode()
+    )
 
     r = api.post(
         f"/api/v1/surveys/{WAVE}/responses",
