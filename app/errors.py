@@ -81,7 +81,8 @@ class InvalidQuery(DomainError):
     code = "invalid_query"
 
     def __init__(self, message: str, locator: str = ""):
-        super().__init__(message, locator=locator)
+        # The parameter at fault is the error's one detail: REST and OGC API show it there.
+        super().__init__(message, [Problem(locator, message)] if locator else None, locator=locator)
         self.locator = locator
 
 

@@ -23,11 +23,13 @@ from app.api import (
     responses,
     surveys,
     tiles,
-    wfs,
 )
 from app.api.auth import optional_principal
+from app.api.cache_headers import PrivateAnswers
 from app.api.middleware import RequestContext, configure_logging
+from app.api.request_text import refuse_unusable_text
 from app.api.warmup import warm_up
+from app.api.wfs import routes as wfs
 from app.db import make_engine, session_factory
 from app.settings import server_settings
 from app.web import pages
@@ -53,7 +55,7 @@ def create_app(database_url: str | None = None) -> FastAPI:
     app = FastAPI(
         # A credential that is presented must be valid, on every door: a stale token answers
         # 401 instead of silently falling back to the public view.
-        dependencies=[Depends(optional_principal)],
+        dependencies=[Depends(refuse_unusable_text), Depends(optional_principal)],
         title="incas-census",
         version=__version__,
         summary="National census of where foreign agri-food workers live.",
@@ -69,6 +71,7 @@ def create_app(database_url: str | None = None) -> FastAPI:
             expose_headers=["ETag", "Location", "Retry-After", "X-Request-ID"],
             max_age=600,
         )
+    app.add_middleware(PrivateAnswers)
     app.add_middleware(RequestContext)  # outermost: every answer gets its id and headers
     for module in (health, comuni, surveys, responses, indicators, case_areas, me):
         app.include_router(module.router)

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Body, Query
 from pydantic import BaseModel, Field
 
 from app.api.auth import AnalystDep
-from app.api.deps import Page, PagingDep, SessionDep, SurveyDep
+from app.api.deps import MAX_INT, IdPath, Page, PagingDep, SessionDep, SurveyDep
 from app.geo.case_areas import compare as comparison
 from app.geo.case_areas import runs
 from app.geo.case_areas.params import Parameters
@@ -124,8 +124,8 @@ def compare(
     session: SessionDep,
     _: AnalystDep,
     survey: SurveyDep,
-    a: Annotated[int, Query(description="The earlier run.")],
-    b: Annotated[int, Query(description="The later run.")],
+    a: Annotated[int, Query(ge=1, le=MAX_INT, description="The earlier run.")],
+    b: Annotated[int, Query(ge=1, le=MAX_INT, description="The later run.")],
 ) -> dict[str, Any]:
     return comparison.compare(session, survey, a, b)
 
@@ -135,14 +135,16 @@ def get_run(
     session: SessionDep,
     _: AnalystDep,
     survey: SurveyDep,
-    run_id: int,
+    run_id: IdPath,
     geometry: GeometryQuery = False,
 ):
     return runs.run_document(session, survey, runs.get_run(session, survey, run_id), geometry)
 
 
 @router.get("/{run_id}/trace", summary="A run's full trace and the revisions it read (analysts)")
-def get_trace(session: SessionDep, _: AnalystDep, survey: SurveyDep, run_id: int) -> dict[str, Any]:
+def get_trace(
+    session: SessionDep, _: AnalystDep, survey: SurveyDep, run_id: IdPath
+) -> dict[str, Any]:
     return runs.trace_document(runs.get_run(session, survey, run_id))
 
 
@@ -151,5 +153,5 @@ def get_trace(session: SessionDep, _: AnalystDep, survey: SurveyDep, run_id: int
     response_model=RunSummary,
     summary="Publish a run: the wave's one public set of case areas (analysts)",
 )
-def publish(session: SessionDep, caller: AnalystDep, survey: SurveyDep, run_id: int):
+def publish(session: SessionDep, caller: AnalystDep, survey: SurveyDep, run_id: IdPath):
     return runs.summary(session, survey, runs.publish(session, survey, run_id, caller))

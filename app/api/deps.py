@@ -13,9 +13,32 @@ from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
 from app.census.models import Survey
-from app.census.surveys import get_survey
+from app.census.surveys import CODE_PATTERN, get_survey
 
 T = TypeVar("T")
+
+# The largest offset or id PostgreSQL's bigint holds: past it a query fails instead of finding
+# nothing, so parameters stop here with a 422.
+MAX_INT = 2**63 - 1
+IdPath = Annotated[int, Path(ge=1, le=MAX_INT, description="Id (a positive integer).")]
+RunQuery = Annotated[
+    int | None, Query(ge=1, le=MAX_INT, description="Case-area run (analysts; others: ignored).")
+]
+
+# The map-layer doors read the wave's code from the path themselves (one handler serves /x and
+# /surveys/{code}/x); their survey routes declare it with this.
+SURVEY_CODE_PARAMETER = {
+    "parameters": [
+        {
+            "name": "code",
+            "in": "path",
+            "required": True,
+            "description": "Code of the survey wave, e.g. incas-2021.",
+            "schema": {"type": "string", "pattern": CODE_PATTERN},
+        }
+    ]
+}
+
 
 # Commits and rollbacks run on threads of their own. Handlers hold the worker threads while
 # PostgreSQL makes them wait on a row lock (two submissions of one comune); if the commit that
@@ -72,7 +95,7 @@ class Paging:
 
 def paging(
     limit: Annotated[int, Query(ge=1, le=1000, description="Items per page.")] = 100,
-    offset: Annotated[int, Query(ge=0, description="Items to skip.")] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_INT, description="Items to skip.")] = 0,
 ) -> Paging:
     return Paging(limit, offset)
 

@@ -55,8 +55,7 @@ HTTP_CODES = {
 def error_body(code: str, message: str, details: Sequence[Problem] = (), **extra) -> dict:
     """Return the one shape every REST error has."""
     body: dict = {"code": code, "message": message, **extra}
-    if details:
-        body["details"] = [{"path": p.path, "message": p.message} for p in details]
+    body["details"] = [{"path": p.path, "message": p.message} for p in details]
     return {"error": body}
 
 

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Query, Request
 from starlette.background import BackgroundTask
 from starlette.responses import FileResponse, JSONResponse, Response, StreamingResponse
 
-from app.api.deps import StreamSessionDep
+from app.api.deps import SURVEY_CODE_PARAMETER, RunQuery, StreamSessionDep
 from app.api.layer_deps import AccessLogDep, LayerRoute, ScopeDep
 from app.errors import InvalidQuery, UnknownCrs
 from app.geo.layers import export
@@ -24,8 +24,13 @@ router = APIRouter(tags=["exports"], route_class=LayerRoute)
 
 def _both(path: str, summary: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     def decorate(handler: Callable[..., Any]) -> Callable[..., Any]:
-        for prefix in ("/exports", "/surveys/{code}/exports"):
-            router.get(prefix + path, summary=summary, response_class=Response)(handler)
+        router.get("/exports" + path, summary=summary, response_class=Response)(handler)
+        router.get(
+            "/surveys/{code}/exports" + path,
+            summary=summary,
+            response_class=Response,
+            openapi_extra=SURVEY_CODE_PARAMETER,
+        )(handler)
         return handler
 
     return decorate
@@ -58,7 +63,7 @@ def export_layer(
     crs: Annotated[
         str | None, Query(description="Output CRS, e.g. EPSG:3035 (default EPSG:4326).")
     ] = None,
-    run: Annotated[int | None, Query(description="Case-area run (analysts).")] = None,
+    run: RunQuery = None,
 ) -> Response:
     ctx = scope.context(run)
     found = scope.registry.find(session, ctx, layer)

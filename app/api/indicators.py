@@ -12,7 +12,7 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field, create_model
 
 from app.api.auth import AnalystDep, MaybePrincipal
-from app.api.deps import Page, SessionDep, SurveyDep
+from app.api.deps import MAX_INT, Page, SessionDep, SurveyDep
 from app.geo.analysis import clusters as cluster_service
 from app.geo.analysis import hotspots as hotspot_service
 from app.geo.analysis.indicators import INDICATORS, LEVELS
@@ -77,7 +77,7 @@ def get_indicators(
     level: LevelQuery = "region",
     f: Annotated[Literal["json", "csv"], Query(description="Output format.")] = "json",
     limit: Annotated[int | None, Query(ge=1, le=10000, description="JSON page size.")] = None,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_INT)] = 0,
 ):
     rows = indicator_rows(session, survey, level, full=bool(caller and caller.is_analyst))
     if f == "csv":
@@ -129,7 +129,7 @@ def get_hotspots(
     permutations: Annotated[int, Query(ge=0, le=9999)] = 999,
     seed: Annotated[int, Query(ge=0, le=2**32 - 1)] = 0,
     limit: Annotated[int, Query(ge=1, le=10000)] = 10000,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_INT)] = 0,
 ):
     items, stored = hotspot_service.hotspots(session, survey, indicator, permutations, seed)
     return {

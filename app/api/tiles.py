@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from starlette.responses import JSONResponse, Response
 
-from app.api.deps import StreamSessionDep
+from app.api.deps import SURVEY_CODE_PARAMETER, RunQuery, StreamSessionDep
 from app.api.layer_deps import AccessLogDep, LayerRoute, LayerScope, ScopeDep
 from app.errors import NotFound
 from app.geo.layers import mvt
@@ -22,8 +22,13 @@ JSON_TYPES = {"string": "String", "integer": "Number", "number": "Number", "bool
 
 def _both(path: str, summary: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     def decorate(handler: Callable[..., Any]) -> Callable[..., Any]:
-        for prefix in ("/tiles", "/surveys/{code}/tiles"):
-            router.get(prefix + path, summary=summary, response_class=Response)(handler)
+        router.get("/tiles" + path, summary=summary, response_class=Response)(handler)
+        router.get(
+            "/surveys/{code}/tiles" + path,
+            summary=summary,
+            response_class=Response,
+            openapi_extra=SURVEY_CODE_PARAMETER,
+        )(handler)
         return handler
 
     return decorate
@@ -92,7 +97,7 @@ def tile(
     session: StreamSessionDep,
     scope: ScopeDep,
     log: AccessLogDep,
-    run: int | None = None,
+    run: RunQuery = None,
 ) -> Response:
     ctx = scope.context(run)
     found = scope.registry.find(session, ctx, layer)

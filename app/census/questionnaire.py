@@ -1,4 +1,9 @@
-"""The response document (contract v1): its fields, types and the rules a single document obeys."""
+"""The response document (contract v1): its fields, types and the rules a single document obeys.
+
+Types and ranges are the model's; the rules that relate values (distinct months, nothing
+reported where no workers are) are `rule_problems`, checked on the document as sent, so that
+they are reported even where a value beside them is itself wrong.
+"""
 
 from __future__ import annotations
 
@@ -21,22 +26,19 @@ from pydantic import (
 from shapely.geometry import shape
 from shapely.validation import explain_validity
 
+from app.census.text import nul_problems
+from app.errors import Problem
+
 MAX_SETTLEMENTS = 500
+# A settlement's outline needs hundreds of positions, not hundreds of thousands: the cap keeps
+# a 2 MB body of coordinates from holding the validator for seconds.
+MAX_RING_POSITIONS = 10_000
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 class Strict(BaseModel):
-    # JSON types are taken as they are: "5" is not a number and 1 is not true.
-    model_config = ConfigDict(extra="forbid", strict=True)
-
-
-def _distinct_months(months: list[int]) -> list[int]:
-    seen: set[int] = set()
-    for m in months:
-        if m in seen:
-            raise ValueError(f"month {m} appears twice")
-        seen.add(m)
-    return months
+    # JSON types are taken as they are: "5" is not a number and 1 is not true; NaN is no number.
+    model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
 
 
 def _iso_country(code: str) -> str:
@@ -52,11 +54,8 @@ def _not_future_year(year: int) -> int:
 
 
 Month = Annotated[int, Field(ge=1, le=12)]
-Months = Annotated[
-    list[Month],
-    AfterValidator(_distinct_months),
-    Field(max_length=12, json_schema_extra={"uniqueItems": True}),
-]
+# Distinct: `rule_problems` checks it, and the JSON schema says so to clients.
+Months = Annotated[list[Month], Field(max_length=12, json_schema_extra={"uniqueItems": True})]
 Count = Annotated[int, Field(ge=0, le=10_000_000)]
 Share = Annotated[float, Field(ge=0, le=1)]
 # The schema names the codes, so that clients (the web questionnaire) check them too.
@@ -67,7 +66,7 @@ Country = Annotated[
 Lon = Annotated[float, Field(ge=-180, le=180)]
 Lat = Annotated[float, Field(ge=-90, le=90)]
 Position = tuple[Lon, Lat]
-Ring = Annotated[list[Position], Field(min_length=4)]
+Ring = Annotated[list[Position], Field(min_length=4, max_length=MAX_RING_POSITIONS)]
 
 
 def _valid_geometry(geom: Location) -> Location:
@@ -233,20 +232,51 @@ class Document(Strict):
     interventions: list[Intervention] = Field(default_factory=list, max_length=100)
     notes: Annotated[str, Field(max_length=10_000)] | None = None
 
-    @field_validator("workers")
-    @classmethod
-    def _no_workers_when_absent(cls, value: Workers | None, info: ValidationInfo):
-        if info.data.get("workers_present") is False and value is not None:
-            if value.stable or value.seasonal:
-                raise ValueError("must be absent or all zero when workers_present is false")
-        return value
 
-    @field_validator("formal_settlements", "informal_settlements")
-    @classmethod
-    def _no_settlements_when_absent(cls, value: list, info: ValidationInfo):
-        if info.data.get("workers_present") is False and value:
-            raise ValueError("must be empty when workers_present is false")
-        return value
+MONTH_LISTS = (
+    ("workers", "seasonal_months"),
+    ("formal_settlements", "open_months"),
+    ("informal_settlements", "peak_months"),
+)
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _month_lists(data: dict) -> list[tuple[str, list]]:
+    """Return (path, list) of every months list in a document as sent."""
+    found = []
+    for key, field in MONTH_LISTS:
+        value = data.get(key)
+        holders = [(key, value)] if isinstance(value, dict) else []
+        if isinstance(value, list):
+            holders = [(f"{key}[{i}]", item) for i, item in enumerate(value)]
+        for path, holder in holders:
+            if isinstance(holder, dict) and isinstance(holder.get(field), list):
+                found.append((f"{path}.{field}", holder[field]))
+    return found
+
+
+def rule_problems(data: dict) -> list[Problem]:
+    """Check the rules that relate values, on a document as sent (whatever else is wrong)."""
+    problems = nul_problems(data)
+    for path, months in _month_lists(data):
+        counted = [m for m in months if _is_int(m)]
+        for month in dict.fromkeys(m for m in counted if counted.count(m) > 1):
+            problems.append(Problem(path, f"month {month} appears twice"))
+    if data.get("workers_present") is False:
+        workers = data.get("workers")
+        if isinstance(workers, dict) and any(
+            _is_int(workers.get(k)) and workers.get(k) for k in ("stable", "seasonal")
+        ):
+            problems.append(
+                Problem("workers", "must be absent or all zero when workers_present is false")
+            )
+        for key in ("formal_settlements", "informal_settlements"):
+            if isinstance(data.get(key), list) and data[key]:
+                problems.append(Problem(key, "must be empty when workers_present is false"))
+    return problems
 
 
 def location_geometry(location: Point | Polygon | MultiPolygon) -> shapely.Geometry:

@@ -4,12 +4,22 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.census.models import Survey
+from app.census.text import nul_problems
+from app.census.validation import problems_of
 from app.errors import Conflict, NotFound, Problem, ValidationFailed
 from app.geo.reference.models import ComuniVintage
 
@@ -27,11 +37,14 @@ class SurveyIn(BaseModel):
     opens_at: AwareDatetime
     closes_at: AwareDatetime
 
-    @model_validator(mode="after")
-    def _window(self) -> SurveyIn:
-        if self.closes_at <= self.opens_at:
+    @field_validator("closes_at")
+    @classmethod
+    def _after_opening(cls, value: datetime, info: ValidationInfo) -> datetime:
+        # A field validator, not a model one: it runs even when another field is wrong.
+        opens_at = info.data.get("opens_at")
+        if opens_at is not None and value <= opens_at:
             raise ValueError("closes_at must be after opens_at")
-        return self
+        return value
 
 
 class SurveyOut(BaseModel):
@@ -68,12 +81,34 @@ def is_open(survey: Survey, now: datetime | None = None) -> bool:
     return survey.opens_at <= now <= survey.closes_at
 
 
+def _vintage_problems(session: Session, vintage: object) -> list[Problem]:
+    if not isinstance(vintage, int) or isinstance(vintage, bool):
+        return []  # the model names what is wrong with it
+    if session.get(ComuniVintage, vintage) is None:
+        return [Problem("vintage", f"no comuni are loaded for vintage {vintage}")]
+    return []
+
+
+def read_survey(session: Session, data: object) -> SurveyIn:
+    """Validate a new wave as sent; report every problem at once, the vintage's included."""
+    if not isinstance(data, dict):
+        raise ValidationFailed([Problem("$", "must be a JSON object")], "1 problem in the request")
+    problems = nul_problems(data) + _vintage_problems(session, data.get("vintage"))
+    survey = None
+    try:
+        survey = SurveyIn.model_validate(data)
+    except ValidationError as exc:
+        problems = problems_of(exc) + problems
+    if problems or survey is None:
+        n = len(problems)
+        raise ValidationFailed(problems, f"{n} problem{'s' if n != 1 else ''} in the request")
+    return survey
+
+
 def create_survey(session: Session, data: SurveyIn) -> Survey:
     """Open a new survey wave on a loaded vintage."""
-    if session.get(ComuniVintage, data.vintage) is None:
-        raise ValidationFailed(
-            [Problem("vintage", f"no comuni are loaded for vintage {data.vintage}")]
-        )
+    if problems := _vintage_problems(session, data.vintage):
+        raise ValidationFailed(problems)
     survey = Survey(**data.model_dump())
     try:
         with session.begin_nested():

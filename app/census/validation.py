@@ -11,7 +11,7 @@ from pydantic_core import ErrorDetails
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from app.census.questionnaire import Document, Location
+from app.census.questionnaire import Document, Location, rule_problems
 from app.errors import Problem, ValidationFailed
 
 # Settlements sit on borders, so a location may lie this far outside its comune.
@@ -188,6 +188,7 @@ def validate_document(
         doc = Document.model_validate_json(raw if isinstance(raw, bytes | str) else json.dumps(raw))
     except ValidationError as exc:
         problems += problems_of(exc)
+    problems += rule_problems(data)
     problems += geography_problems(session, vintage, data, doc)
     if problems or doc is None:
         raise ValidationFailed(problems)

@@ -74,7 +74,7 @@ def test_duplicate_code_conflicts(client, session):
     [
         ({"vintage": 2019}, "vintage"),
         ({"code": "Bad Code"}, "code"),
-        ({"closes_at": "2021-01-01T00:00:00Z"}, "$"),
+        ({"closes_at": "2021-01-01T00:00:00Z"}, "closes_at"),
         ({"opens_at": "2021-10-01T00:00:00"}, "opens_at"),
         ({"colour": "red"}, "colour"),
     ],

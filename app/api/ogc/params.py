@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import Depends, Query, Request
 
+from app.api.deps import MAX_INT
 from app.errors import InvalidQuery, UnknownCrs
 from app.geo.layers.crs import CRS84_URI, WGS84, Crs, CrsForm, CrsRef, parse_crs
 from app.geo.layers.filters import Envelope, Spatial
@@ -93,11 +94,11 @@ def items_params(
     box = _bbox(bbox, _crs(bbox_crs, "bbox-crs")) if bbox else None
     return ItemsParams(
         limit=_int(limit, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT),
-        offset=_int(offset, "offset", 0, 0, 2**31),
+        offset=_int(offset, "offset", 0, 0, MAX_INT),
         envelope=box,
         crs=_crs(crs, "crs"),
         html=wants_html(request, f),
-        run=_int(run, "run", 0, 1, 2**31) or None,
+        run=_int(run, "run", 0, 1, MAX_INT) or None,
         properties=extra,
     )
 

@@ -11,11 +11,11 @@ from typing import Any
 from fastapi import APIRouter, Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 
-from app.api.deps import StreamSessionDep
+from app.api.deps import SURVEY_CODE_PARAMETER, StreamSessionDep
 from app.api.layer_deps import AccessLogDep, LayerRoute, LayerScope, ScopeDep
 from app.api.ogc import documents, html
 from app.api.ogc.params import GEOJSON, HTML, HtmlDep, ItemsDep, ItemsParams, crs_uri
-from app.errors import NotFound
+from app.errors import InvalidQuery, NotFound
 from app.geo.layers.crs import CrsForm
 from app.geo.layers.features import FeatureQuery, Features, feature_collection
 from app.geo.layers.filters import Compare, ResourceIds, all_of
@@ -29,9 +29,12 @@ def _both(path: str, summary: str) -> Callable[[Callable[..., Any]], Callable[..
 
     def decorate(handler: Callable[..., Any]) -> Callable[..., Any]:
         router.get(f"/ogc{path}", summary=summary, response_class=Response)(handler)
-        router.get(f"/surveys/{{code}}/ogc{path}", summary=summary, response_class=Response)(
-            handler
-        )
+        router.get(
+            f"/surveys/{{code}}/ogc{path}",
+            summary=summary,
+            response_class=Response,
+            openapi_extra=SURVEY_CODE_PARAMETER,
+        )(handler)
         return handler
 
     return decorate
@@ -141,6 +144,11 @@ def items(
     layer = scope.registry.find(session, ctx, collection_id)
     features = Features(session, layer, ctx)
     simple = [Compare(name, "=", value) for name, value in params.properties.items()]
+    for name, compare in zip(params.properties, simple, strict=True):
+        try:
+            features.validate(FeatureQuery(filter=compare))
+        except InvalidQuery as exc:  # in OGC API the parameter at fault is the property
+            raise InvalidQuery(exc.message, name) from exc
     query = FeatureQuery(
         filter=all_of(params.bbox, *simple),
         limit=params.limit,

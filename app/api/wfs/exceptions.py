@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from lxml import etree
 from starlette.responses import Response
 
@@ -23,16 +25,32 @@ STATUS = {
 }
 
 
-class OwsException(Exception):
-    """A WFS error: an exception code, the parameter at fault (locator) and a message."""
+# What XML 1.0 cannot hold (NUL and most control characters): a report echoes client text.
+NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
-    def __init__(self, code: str, message: str, locator: str = ""):
+
+class OwsException(Exception):
+    """A WFS error: an exception code, the parameter at fault (locator) and a message.
+
+    `status` and `headers` override the code's status when the error is not WFS's own (a 401
+    with its WWW-Authenticate, a 429 with its Retry-After).
+    """
+
+    def __init__(
+        self,
+        code: str,
+        message: str,
+        locator: str = "",
+        status: int | None = None,
+        headers: dict[str, str] | None = None,
+    ):
         super().__init__(message)
         self.code, self.message, self.locator = code, message, locator
+        self._status, self.headers = status, headers or {}
 
     @property
     def status(self) -> int:
-        return STATUS.get(self.code, 400)
+        return self._status or STATUS.get(self.code, 400)
 
 
 def missing(parameter: str) -> OwsException:
@@ -52,8 +70,8 @@ def exception_report(exc: OwsException, version: str = "2.0.0") -> Response:
     )
     attributes = {"exceptionCode": exc.code}
     if exc.locator:
-        attributes["locator"] = exc.locator
+        attributes["locator"] = NOT_XML.sub("\ufffd", exc.locator)
     item = etree.SubElement(root, f"{{{ows}}}Exception", attributes)
-    etree.SubElement(item, f"{{{ows}}}ExceptionText").text = exc.message
+    etree.SubElement(item, f"{{{ows}}}ExceptionText").text = NOT_XML.sub("\ufffd", exc.message)
     body = etree.tostring(root, xml_declaration=True, encoding="UTF-8")
-    return Response(body, status_code=exc.status, media_type="application/xml")
+    return Response(body, status_code=exc.status, media_type="application/xml", headers=exc.headers)

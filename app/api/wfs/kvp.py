@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from app.api.wfs.exceptions import OwsException, invalid, missing
+from app.api.wfs.exceptions import invalid, missing
 from app.api.wfs.fes import parse_bbox, parse_filter, parse_sort, resource_ids
 from app.api.wfs.model import (
     VERSIONS,
@@ -18,6 +18,7 @@ from app.api.wfs.model import (
     positive_int,
     request_version,
     type_name,
+    unsupported,
 )
 from app.api.wfs.xml_request import parse_xml
 
@@ -66,9 +67,7 @@ def parse_kvp(params: Mapping[str, str]) -> WfsRequest:
         )
     if operation == "getfeature":
         return _get_feature(p, version)
-    raise OwsException(
-        "OperationNotSupported", f"operation {p['REQUEST']} is not supported", "request"
-    )
+    raise unsupported(p["REQUEST"])
 
 
 def _lists(value: str, count: int, locator: str) -> list[str]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from app.api.deps import MAX_INT
 from app.api.wfs.exceptions import OwsException, invalid
 from app.errors import UnknownCrs
 from app.geo.layers.crs import WGS84, CrsForm, CrsRef, parse_crs
@@ -111,6 +112,23 @@ class GetFeature:
 WfsRequest = GetCapabilities | DescribeFeatureType | GetFeature
 
 
+# Operations of WFS 2.0 and 1.1 this service does not offer: 501, as OWS Common says. Any other
+# name is not a WFS operation at all, and the client's mistake: 400.
+UNOFFERED = {
+    "getpropertyvalue", "getfeaturewithlock", "lockfeature", "transaction", "liststoredqueries",
+    "describestoredqueries", "createstoredquery", "dropstoredquery", "getgmlobject",
+}  # fmt: skip
+
+
+def unsupported(operation: str) -> OwsException:
+    """Refuse an operation: 501 for a WFS operation not offered, 400 for any other name."""
+    if operation.lower() in UNOFFERED:
+        return OwsException(
+            "OperationNotSupported", f"operation {operation} is not supported", "request"
+        )
+    return invalid("request", f"{operation} is not a WFS operation")
+
+
 def negotiate(accept_versions: str | None, version: str | None) -> str:
     """Pick the version of a GetCapabilities: the first accepted one we speak."""
     if accept_versions:
@@ -140,13 +158,15 @@ def request_version(version: str | None) -> str:
     return value
 
 
-def positive_int(value: str | None, locator: str, minimum: int = 0) -> int | None:
+def positive_int(
+    value: str | None, locator: str, minimum: int = 0, maximum: int = MAX_INT
+) -> int | None:
     if value is None or value == "":
         return None
     try:
         number = int(value)
     except ValueError as exc:
         raise invalid(locator, f"{locator} must be an integer, not {value!r}") from exc
-    if number < minimum:
-        raise invalid(locator, f"{locator} must be at least {minimum}")
+    if not minimum <= number <= maximum:
+        raise invalid(locator, f"{locator} must be between {minimum} and {maximum}")
     return number

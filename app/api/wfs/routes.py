@@ -8,13 +8,15 @@ from urllib.parse import parse_qsl
 from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
-from app.api.deps import StreamSessionDep
-from app.api.layer_deps import AccessLogDep, LayerRoute, ScopeDep
+from app.api.deps import SURVEY_CODE_PARAMETER, StreamSessionDep
+from app.api.layer_deps import AccessLogDep, ScopeDep
+from app.api.request_text import form_problems
 from app.api.wfs import kvp, xml_request
-from app.api.wfs.exceptions import OwsException, exception_report
+from app.api.wfs.exceptions import OwsException, exception_report, invalid
 from app.api.wfs.operations import dispatch
+from app.api.wfs.route import WfsRoute
 
-router = APIRouter(tags=["wfs"], route_class=LayerRoute)
+router = APIRouter(tags=["wfs"], route_class=WfsRoute)
 
 
 async def request_body(request: Request) -> bytes:
@@ -33,6 +35,30 @@ async def request_body(request: Request) -> bytes:
 BodyDep = Annotated[bytes, Depends(request_body)]
 
 SUMMARY = "WFS 2.0.0 / 1.1.0: GetCapabilities, DescribeFeatureType, GetFeature (KVP or XML)"
+# The KVP parameters, declared for clients and checkers; names are case-insensitive.
+KVP = (
+    "SERVICE", "REQUEST", "VERSION", "ACCEPTVERSIONS", "TYPENAMES", "TYPENAME", "PROPERTYNAME",
+    "SORTBY", "FILTER", "FILTER_LANGUAGE", "BBOX", "RESOURCEID", "FEATUREID", "COUNT",
+    "MAXFEATURES", "STARTINDEX", "RESULTTYPE", "SRSNAME", "OUTPUTFORMAT", "STOREDQUERY_ID",
+    "RUN",
+)  # fmt: skip
+ERRORS = {
+    "4XX": {
+        "description": "An OWS ExceptionReport in the version asked for (2.0.0 if none).",
+        "content": {"application/xml": {}},
+    }
+}
+
+
+def openapi_extra(survey: bool, kvp_in_query: bool) -> dict:
+    """Declare the wave's code (survey routes) and the KVP parameters (GET) of a WFS route."""
+    parameters = list(SURVEY_CODE_PARAMETER["parameters"]) if survey else []
+    if kvp_in_query:
+        parameters += [
+            {"name": name, "in": "query", "required": False, "schema": {"type": "string"}}
+            for name in KVP
+        ]
+    return {"parameters": parameters, "responses": ERRORS}
 
 
 def wfs(
@@ -42,7 +68,10 @@ def wfs(
     params = dict(request.query_params)
     form = request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded")
     if body and form:
-        params |= dict(parse_qsl(body.decode("utf-8", "replace")))
+        if found := form_problems(body):
+            name, message = found[0]
+            return exception_report(invalid(name, f"{name} {message}"), kvp.version_of(params))
+        params |= dict(parse_qsl(body.decode("utf-8")))
         body = b""
     version = xml_request.version_of(body) if body else kvp.version_of(params)
     url = f"{str(request.base_url).rstrip('/')}{scope.base}/wfs"
@@ -66,4 +95,5 @@ for _path, _name in (("/wfs", "wfs"), ("/surveys/{code}/wfs", "survey_wfs")):
             summary=SUMMARY,
             response_class=Response,
             operation_id=f"{_name}_{_method.lower()}",
+            openapi_extra=openapi_extra(_name == "survey_wfs", _method == "GET"),
         )

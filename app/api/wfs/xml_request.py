@@ -19,6 +19,7 @@ from app.api.wfs.model import (
     positive_int,
     request_version,
     type_name,
+    unsupported,
 )
 from app.geo.layers.features import SortKey
 
@@ -75,9 +76,7 @@ def parse_body(body: bytes, run: int | None = None) -> WfsRequest:
         return DescribeFeatureType(version, names, root.get("outputFormat"))
     if operation == "GetFeature":
         return _get_feature(root, version, run)
-    raise OwsException(
-        "OperationNotSupported", f"operation {operation} is not supported", "request"
-    )
+    raise unsupported(operation)
 
 
 def _get_feature(root: etree._Element, version: str, run: int | None) -> GetFeature:

@@ -410,6 +410,11 @@ def fit_distance(inst: Instance, engine: str) -> Instance:
 def choose(inst: Instance, solver: str) -> Outcome:
     """Run the asked solver (auto: greedy and HiGHS), keep the better selection, rank it."""
     engine = "cbc" if solver == "cbc" else "highs"
+    if not inst.candidates:
+        # No responses yet, or every comune excluded: an empty selection, and no solver has a
+        # problem to solve (HiGHS refuses one with no variables).
+        empty = Trial("greedy", [], 0.0, 0.0, "no candidates")
+        return Outcome("greedy", [], [empty], "no candidates: nothing to select", inst)
     trials = []
     if solver == "greedy":
         inst = fit_distance(inst, engine)
@@ -464,6 +469,7 @@ def constraint_report(inst: Instance, selected: Sequence[int]) -> dict:
         "id": "count", "kind": "count", "required": inst.n, "achieved": n_sel,
         "met": n_sel == inst.n,
         "message": f"{n_sel} areas selected" + ("" if n_sel == inst.n else (
+            f", not {inst.n}: no comune is a candidate" if not inst.candidates else
             f", not {inst.n}: no more candidates can be added without sharing a comune")),
     }, {
         "id": "no_shared_comune", "kind": "no_shared_comune", "required": 0,

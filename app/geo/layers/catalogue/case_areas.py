@@ -2,7 +2,8 @@
 
 Everyone gets the published run's areas: rank, name, the public reasons, the polygon. Analysts
 get the analysts' reasons and a few more fields, and may ask for any run of the wave with the
-door's `run` parameter; anyone else's `run` is ignored. The layer is listed only when there is
+door's `run` parameter; anyone else's `run` is ignored. A run the wave does not have is refused
+(400, naming the run), never answered with no areas. The layer is listed only when there is
 something to show the caller: a published run (everyone), or any run (analysts).
 """
 
@@ -12,6 +13,7 @@ from sqlalchemy import ColumnElement, Select, exists, func, literal, select
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.orm import Session
 
+from app.errors import InvalidQuery
 from app.geo.case_areas.models import CaseArea, CaseAreaRun
 from app.geo.layers.registry import Field, Layer, LayerContext
 
@@ -43,6 +45,15 @@ def _rows(ctx: LayerContext) -> Select:
         .join(CaseAreaRun, CaseAreaRun.id == CaseArea.run_id)
         .where(CaseAreaRun.survey_id == ctx.wave.id, _run_filter(ctx))
     )
+
+
+def _check_run(session: Session, ctx: LayerContext) -> None:
+    """Refuse an analyst's run that is not one of this wave's."""
+    if not ctx.is_analyst or ctx.run is None:
+        return
+    ours = exists().where(CaseAreaRun.id == ctx.run, CaseAreaRun.survey_id == ctx.wave.id)
+    if not session.scalar(select(ours)):
+        raise InvalidQuery(f"run {ctx.run} is not a case-area run of survey {ctx.wave.code}", "run")
 
 
 def _reasons(ctx: LayerContext) -> ColumnElement[str]:
@@ -92,6 +103,7 @@ CASE_AREAS = Layer(
     rows=_rows,
     geometry=CaseArea.geom,
     id_field="rank",
+    prepare=_check_run,
 )
 
 
