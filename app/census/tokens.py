@@ -81,6 +81,12 @@ def _code_ok(code: str) -> bool:
     return len(code) == 6 and code.isdigit()
 
 
+def respondent_expiry(survey: Survey, now: datetime) -> datetime:
+    """Return when a respondent token of this wave expires: 180 days after it closes."""
+    # Usable for corrections after the wave closes, and never issued already expired.
+    return max(survey.closes_at + RESPONDENT_GRACE, now + timedelta(days=30))
+
+
 def create_token(
     session: Session,
     role: str,
@@ -107,6 +113,8 @@ def create_token(
         )
     _check_comuni(session, comuni)
     now = datetime.now(UTC)
+    if expires_at is None and role == "respondent" and survey is not None:
+        expires_at = respondent_expiry(survey, now)
     expires_at = expires_at or now + DEFAULT_LIFETIME
     if expires_at <= now:
         raise ValidationFailed(
@@ -187,8 +195,7 @@ def issue_respondents(
         .where(Comune.vintage == survey.vintage)
         .order_by(Comune.code)
     ).all()
-    # Usable for corrections after the wave closes, and never issued already expired.
-    expires_at = max(survey.closes_at + RESPONDENT_GRACE, datetime.now(UTC) + timedelta(days=30))
+    expires_at = respondent_expiry(survey, datetime.now(UTC))
     rows, credentials = [], []
     for code, name, province in comuni:
         secret = new_secret()

@@ -28,7 +28,11 @@ def create(
     role: str = typer.Option(..., "--role", help="admin, analyst or respondent."),
     comune: list[str] = typer.Option([], "--comune", help="Comune code (respondents; repeat)."),
     label: str = typer.Option("", "--label", help="Who holds it; shown in logs and revisions."),
-    expires: datetime | None = typer.Option(None, "--expires", help="Expiry (default: 1 year)."),
+    expires: datetime | None = typer.Option(
+        None,
+        "--expires",
+        help="Expiry (default: 1 year; a wave's respondent: 180 days after it closes).",
+    ),
     survey: str | None = typer.Option(None, "--survey", help="Bind a respondent to one wave."),
 ) -> None:
     """Issue one token; its secret is printed once, as the last line."""
