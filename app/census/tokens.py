@@ -151,11 +151,27 @@ def authenticate(session: Session, secret: str) -> Principal | None:
     return Principal(token.id, token.role, token.label, frozenset(token.comuni), token.survey_id)
 
 
-def list_tokens(session: Session, include_inactive: bool = False) -> list[Token]:
-    """Return the tokens, newest first; only active ones unless asked."""
+def list_tokens(
+    session: Session,
+    include_inactive: bool = False,
+    survey: Survey | None = None,
+    role: str | None = None,
+    comune: str | None = None,
+) -> list[Token]:
+    """Return the tokens, newest first; only active ones unless asked; of a wave, role, comune."""
+    if role is not None and role not in ROLES:
+        raise ValidationFailed(
+            [Problem("role", f"{role} is not one of {', '.join(ROLES)}")], "cannot list tokens"
+        )
     stmt = select(Token).order_by(Token.id.desc())
     if not include_inactive:
         stmt = stmt.where(Token.revoked_at.is_(None), Token.expires_at > func.now())
+    if survey is not None:
+        stmt = stmt.where(Token.survey_id == survey.id)
+    if role is not None:
+        stmt = stmt.where(Token.role == role)
+    if comune is not None:
+        stmt = stmt.where(Token.comuni.contains([comune]))
     return list(session.scalars(stmt))
 
 

@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from app.cli.common import StepProgress, console, out, progress_bar, work
-from app.geo.reference.loader import Attributes, LoadResult, load_comuni
-from app.geo.reference.vintages import loaded_vintages
-from app.settings import ROOT
+
+if TYPE_CHECKING:
+    from app.geo.reference.loader import LoadResult
 
 app = typer.Typer(help="Comuni boundaries.", no_args_is_help=True)
 
-SHIPPED = ROOT / "data" / "istat_comuni"
+# In data/istat_comuni/ of the checkout, with the number of comuni each holds.
 SHIPPED_VINTAGES = {2021: 7903, 2023: 7899}
-SHIPPED_ATTRIBUTES = SHIPPED / "comuni_2020_attributes.json"
 
 
 def _report(result: LoadResult) -> None:
@@ -47,6 +47,8 @@ def _report(result: LoadResult) -> None:
 
 
 def _load(path: Path, vintage: int, attributes: Path | None) -> None:
+    from app.geo.reference.loader import Attributes, load_comuni
+
     attrs = Attributes.read(attributes) if attributes else None
     with work() as session, progress_bar() as bar:
         result = load_comuni(session, path, vintage, attrs, StepProgress(bar, f"{vintage} "))
@@ -70,18 +72,24 @@ def load_shipped(
     force: bool = typer.Option(False, "--force", help="Reload even if already loaded."),
 ) -> None:
     """Load the vintages shipped in data/istat_comuni/ that are not loaded yet."""
+    from app.geo.reference.vintages import loaded_vintages
+    from app.settings import ROOT
+
+    shipped = ROOT / "data" / "istat_comuni"
     with work() as session:
         present = loaded_vintages(session)
     for vintage, expected in SHIPPED_VINTAGES.items():
         if not force and present.get(vintage) == expected:
             console.print(f"vintage {vintage}: already loaded ({expected} comuni)")
             continue
-        _load(SHIPPED / f"comuni_{vintage}.gpkg", vintage, SHIPPED_ATTRIBUTES)
+        _load(shipped / f"comuni_{vintage}.gpkg", vintage, shipped / "comuni_2020_attributes.json")
 
 
 @app.command("vintages")
 def vintages() -> None:
     """List the loaded vintages."""
+    from app.geo.reference.vintages import loaded_vintages
+
     with work() as session:
         for vintage, n in loaded_vintages(session).items():
             out.print(f"{vintage}\t{n}")

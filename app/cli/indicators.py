@@ -7,15 +7,8 @@ from pathlib import Path
 
 import typer
 
-from app.census.surveys import get_survey
 from app.cli.common import fail, out, progress_bar, work
 from app.cli.responses import cli_principal
-from app.geo.analysis.indicators import LEVELS
-from app.geo.analysis.publication import indicator_rows
-from app.geo.layers import export
-from app.geo.layers.catalogue import SURVEY
-from app.geo.layers.features import FeatureQuery, Features
-from app.geo.layers.registry import LayerContext
 
 app = typer.Typer(help="Indicators of a survey wave.", no_args_is_help=True)
 
@@ -32,6 +25,14 @@ def export_(
     ),
 ) -> None:
     """Export one level of a wave's indicators; the GeoPackage carries the boundaries."""
+    from app.census.surveys import get_survey
+    from app.geo.analysis.indicators import LEVELS
+    from app.geo.analysis.publication import indicator_rows
+    from app.geo.layers import export
+    from app.geo.layers.catalogue import SURVEY
+    from app.geo.layers.features import FeatureQuery, Features
+    from app.geo.layers.registry import LayerContext
+
     if level not in LEVELS:
         fail(f"--level must be one of {', '.join(LEVELS)}")
     if out_path.suffix not in (".csv", ".gpkg"):

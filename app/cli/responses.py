@@ -5,14 +5,14 @@ from __future__ import annotations
 import time
 from itertools import islice
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
-from app.census.imports import ImportResult, import_lines
-from app.census.responses import erase_respondents
-from app.census.surveys import get_survey
-from app.census.tokens import Principal
 from app.cli.common import console, fail, out, progress_bar, work
+
+if TYPE_CHECKING:
+    from app.census.tokens import Principal
 
 app = typer.Typer(help="Survey responses.", no_args_is_help=True)
 respondents = typer.Typer(help="Respondents' personal data.", no_args_is_help=True)
@@ -24,6 +24,8 @@ BATCH = 200
 
 def cli_principal(action: str) -> Principal:
     """The command line acts as an admin, named in the revisions it writes."""
+    from app.census.tokens import Principal
+
     return Principal(None, "admin", action, frozenset(), None)
 
 
@@ -34,11 +36,16 @@ def import_(
     ),
     survey: str = typer.Option(..., "--survey", help="Survey wave code."),
     report: Path | None = typer.Option(
-        None, "--report", help="Where to write rejected lines (default: FILE.rejected.jsonl)."
+        None,
+        "--report",
+        help="Where to write rejected lines (default: FILE.rejected.jsonl for FILE.jsonl).",
     ),
 ) -> None:
     """Import responses collected elsewhere, with the API's validation; re-runs add nothing."""
-    report = report or path.with_name(path.name + ".rejected.jsonl")
+    from app.census.imports import ImportResult, import_lines
+    from app.census.surveys import get_survey
+
+    report = report or path.with_suffix(".rejected.jsonl")
     principal = cli_principal(f"import {path.name}")
     with work() as session:
         get_survey(session, survey)  # fail early on an unknown wave
@@ -71,6 +78,9 @@ def erase(
     yes: bool = typer.Option(False, "--yes", help="Do not ask for confirmation."),
 ) -> None:
     """Blank the respondent block in every revision; the history records the erasure."""
+    from app.census.responses import erase_respondents
+    from app.census.surveys import get_survey
+
     scope = f"comune {comune}" if comune else "every comune"
     if not yes and not typer.confirm(f"Erase respondents' personal data of {scope} in {survey}?"):
         fail("nothing erased")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import typer
-import uvicorn
 
 
 def serve(
@@ -12,6 +11,8 @@ def serve(
     workers: int = typer.Option(1, "--workers", help="Worker processes."),
 ) -> None:
     """Serve the API (OpenAPI docs at /docs)."""
+    import uvicorn  # loaded by the one command that serves, not by every `incas` start
+
     uvicorn.run(
         "app.main:create_app",
         factory=True,
