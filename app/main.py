@@ -14,6 +14,7 @@ from app.api import (
     errors,
     exports,
     health,
+    hotspot_pins,
     indicators,
     ogc,
     openapi,
@@ -47,7 +48,7 @@ def create_app(database_url: str | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     errors.install(app)
-    for module in (health, comuni, surveys, responses, indicators, case_areas):
+    for module in (health, comuni, surveys, responses, indicators, hotspot_pins, case_areas):
         app.include_router(module.router)
     for module in (wfs, ogc, tiles, exports):
         app.include_router(module.router)
