@@ -11,15 +11,16 @@ from rich.table import Table
 from app.cli.common import fail, out, work
 from app.cli.output import JsonOption, print_records
 from app.cli.responses import cli_principal
+from app.wording import counted
 
 app = typer.Typer(help="Case areas for fieldwork.", no_args_is_help=True)
 
 
 def _print_run(doc: dict) -> None:
     out.print(
-        f"[bold]run {doc['id']}[/] on survey {doc['survey']}: {len(doc['areas'])} areas, "
-        f"solver {doc['solver']} ({doc['solver_note']}), data {doc['fingerprint']} "
-        f"({doc['responses']} responses)"
+        f"[bold]run {doc['id']}[/] on survey {doc['survey']}: "
+        f"{counted(len(doc['areas']), 'area')}, solver {doc['solver']} ({doc['solver_note']}), "
+        f"data {doc['fingerprint']} ({counted(doc['responses'], 'response')})"
     )
     table = Table(show_lines=True)
     for col in ("rank", "area", "comuni", "ripartizioni", "score", "type", "runner-up"):

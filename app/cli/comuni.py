@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from app.cli.common import StepProgress, console, out, progress_bar, work
+from app.wording import counted
 
 if TYPE_CHECKING:
     from app.geo.reference.loader import LoadResult
@@ -18,31 +19,34 @@ app = typer.Typer(help="Comuni boundaries.", no_args_is_help=True)
 SHIPPED_VINTAGES = {2021: 7903, 2023: 7899}
 
 
+def _comuni(n: int) -> str:
+    return counted(n, "comune", "comuni")
+
+
 def _report(result: LoadResult) -> None:
     out.print(
-        f"vintage {result.vintage}: {result.comuni} comuni loaded "
+        f"vintage {result.vintage}: {_comuni(result.comuni)} loaded "
         f"({result.layout} layout, source CRS {result.source_crs})"
     )
     if result.repaired:
-        out.print(
-            f"  repaired {len(result.repaired)} invalid geometries: {', '.join(result.repaired)}"
-        )
+        repaired = counted(len(result.repaired), "invalid geometry", "invalid geometries")
+        out.print(f"  repaired {repaired}: {', '.join(result.repaired)}")
     if result.islands:
         out.print(
-            f"  {result.islands} comuni have no contiguous neighbour (islands); for spatial "
-            "statistics they are joined to their nearest comune"
+            f"  {_comuni(result.islands)} without a contiguous neighbour (islands): for spatial "
+            "statistics each is joined to its nearest comune"
         )
     if result.removed:
-        out.print(f"  removed {result.removed} comuni no longer in the file")
+        out.print(f"  removed {_comuni(result.removed)} no longer in the file")
     if result.without_attributes:
         out.print(
-            f"  {len(result.without_attributes)} comuni have no attributes (population null): "
+            f"  {_comuni(len(result.without_attributes))} without attributes (population null): "
             + ", ".join(result.without_attributes)
         )
     if result.moved_province:
         out.print(
-            f"  {len(result.moved_province)} comuni sit in another province than in the "
-            "attribute list; the boundary file wins: " + ", ".join(result.moved_province)
+            f"  {_comuni(len(result.moved_province))} in another province than in the attribute "
+            "list; the boundary file wins: " + ", ".join(result.moved_province)
         )
 
 

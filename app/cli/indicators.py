@@ -9,6 +9,7 @@ import typer
 
 from app.cli.common import fail, out, progress_bar, work
 from app.cli.responses import cli_principal
+from app.wording import counted
 
 app = typer.Typer(help="Indicators of a survey wave.", no_args_is_help=True)
 
@@ -68,4 +69,4 @@ def export_(
     finally:
         partial.unlink(missing_ok=True)
     view = "public view" if public else "full figures"
-    out.print(f"wrote {count} {level} rows of {survey} ({view}) to {out_path}")
+    out.print(f"wrote {counted(count, level + ' row')} of {survey} ({view}) to {out_path}")

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from app.cli.common import console, fail, out, progress_bar, work
+from app.wording import counted
 
 if TYPE_CHECKING:
     from app.census.tokens import Principal
@@ -64,8 +65,9 @@ def import_(
         for rejected in result.rejected:
             fh.write(rejected.as_json() + "\n")
     out.print(
-        f"read {result.read} documents: {result.created} created, {result.unchanged} already "
-        f"stored, {len(result.rejected)} rejected ({result.read / elapsed:.0f} documents/s)"
+        f"read {counted(result.read, 'document')}: {result.created} created, "
+        f"{result.unchanged} already stored, {len(result.rejected)} rejected "
+        f"({result.read / elapsed:.0f} documents/s)"
     )
     if result.rejected:
         out.print(f"rejected lines and their errors: {report}")
@@ -86,4 +88,6 @@ def erase(
         fail("nothing erased")
     with work() as session:
         n = erase_respondents(session, get_survey(session, survey), comune, cli_principal("erase"))
-    console.print(f"erased the respondent block of {n} response(s) in {survey}, in every revision")
+    console.print(
+        f"erased the respondent block of {counted(n, 'response')} in {survey}, in every revision"
+    )

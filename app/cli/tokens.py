@@ -11,6 +11,7 @@ import typer
 
 from app.cli.common import console, fail, out, progress_bar, work
 from app.cli.output import JsonOption, print_records
+from app.wording import counted
 
 app = typer.Typer(help="Credentials (tokens).", no_args_is_help=True)
 
@@ -95,7 +96,7 @@ def revoke(ident: str = typer.Argument(..., help="Token id, or the prefix `token
 
     with work() as session:
         n = revoke_token(session, ident.rstrip("…"))
-    out.print(f"revoked {n} token(s)")
+    out.print(f"revoked {counted(n, 'token')}")
 
 
 @app.command("issue-respondents")
@@ -135,4 +136,5 @@ def issue_respondents(
         partial.replace(out_path)
     finally:
         partial.unlink(missing_ok=True)
-    out.print(f"issued {len(creds)} respondent tokens for {survey}; secrets in {out_path}")
+    issued = counted(len(creds), "respondent token")
+    out.print(f"issued {issued} for {survey}; secrets in {out_path}")

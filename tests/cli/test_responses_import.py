@@ -55,8 +55,7 @@ def test_import_stores_every_valid_document_once(engine, wave, cli_env, tmp_path
     rate = float(re.search(r"\((\d+) documents/s\)", first.stdout).group(1))
     assert rate > 0
     report = [
-        json.loads(x)
-        for x in (tmp_path / "responses.rejected.jsonl").read_text().splitlines()
+        json.loads(x) for x in (tmp_path / "responses.rejected.jsonl").read_text().splitlines()
     ]
     assert sorted(r["line"] for r in report) == sorted(i + 1 for i in spoiled)
     assert all(r["code"] == "validation_failed" and r["details"] for r in report)
