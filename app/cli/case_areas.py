@@ -6,7 +6,6 @@ import json
 from pathlib import Path
 
 import typer
-from rich.table import Table
 
 from app.cli.common import fail, out, work
 from app.cli.output import JsonOption, print_records
@@ -22,17 +21,14 @@ def _print_run(doc: dict) -> None:
         f"{counted(len(doc['areas']), 'area')}, solver {doc['solver']} ({doc['solver_note']}), "
         f"data {doc['fingerprint']} ({counted(doc['responses'], 'response')})"
     )
-    table = Table(show_lines=True)
-    for col in ("rank", "area", "comuni", "ripartizioni", "score", "type", "runner-up"):
-        table.add_column(col, justify="right" if col in ("rank", "score") else "left")
-    for a in doc["areas"]:
-        kinds = "/".join(str(a["typology"][axis] or "-") for axis in ("housing", "work"))
-        runner = a["runner_up"]["name"] if a["runner_up"] else "—"
-        table.add_row(
-            str(a["rank"]), a["name"], str(len(a["comuni"])), ", ".join(a["ripartizioni"]),
-            f"{a['score']:.3f}", kinds, runner,
-        )  # fmt: skip
-    out.print(table)
+    areas = [
+        {"rank": a["rank"], "area": a["name"], "comuni": len(a["comuni"]),
+         "ripartizioni": a["ripartizioni"], "score": f"{a['score']:.3f}",
+         "type": "/".join(str(a["typology"][axis] or "-") for axis in ("housing", "work")),
+         "runner-up": a["runner_up"]["name"] if a["runner_up"] else ""}
+        for a in doc["areas"]
+    ]  # fmt: skip
+    print_records(("rank", "area", "comuni", "ripartizioni", "score", "type", "runner-up"), areas)
     for a in doc["areas"]:
         out.print(f"[bold]{a['rank']}. {a['name']}[/]")
         for reason in a["reasons"]:
