@@ -77,6 +77,6 @@ def test_tokens_list_filters_by_survey_role_and_comune(listed):
     assert labels("--survey", listed["code"], "--comune", "071051") == {LABEL}
     assert "Analista" in labels("--role", "analyst")
     assert not labels("--role", "analyst") & {LABEL, "Foggia"}
-    bad = subprocess.run([".venv/bin/incas", "tokens", "list", "--role", "boss"],
-                         env=listed["env"], capture_output=True, text=True)  # fmt: skip
+    bad = subprocess.run([".venv/bin/incas", "tokens", "list", "--role", "boss"], env=listed["env"],
+                         capture_output=True, text=True, timeout=120)  # fmt: skip
     assert bad.returncode != 0 and "boss" in bad.stderr
