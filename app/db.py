@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from geoalchemy2 import alembic_helpers
 from sqlalchemy import Engine, MetaData, create_engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
@@ -30,6 +29,9 @@ POSTGIS_TABLES = {"spatial_ref_sys", "topology", "layer"}
 
 def include_object(obj, name, type_, reflected, compare_to) -> bool:
     """Tell Alembic which objects are ours: not PostGIS's tables, and spatial indexes once."""
+    # Only migrations call this; importing Alembic here keeps it out of every other start-up.
+    from geoalchemy2 import alembic_helpers
+
     if type_ == "table" and name in POSTGIS_TABLES:
         return False
     return alembic_helpers.include_object(obj, name, type_, reflected, compare_to)

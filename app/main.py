@@ -16,6 +16,7 @@ from app.api import (
     errors,
     exports,
     health,
+    hotspot_pins,
     indicators,
     me,
     ogc,
@@ -73,7 +74,7 @@ def create_app(database_url: str | None = None) -> FastAPI:
         )
     app.add_middleware(PrivateAnswers)
     app.add_middleware(RequestContext)  # outermost: every answer gets its id and headers
-    for module in (health, comuni, surveys, responses, indicators, case_areas, me):
+    for module in (health, comuni, surveys, responses, indicators, hotspot_pins, case_areas, me):
         app.include_router(module.router)
     for module in (wfs, ogc, tiles, exports):
         app.include_router(module.router)

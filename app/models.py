@@ -8,7 +8,7 @@ from app.census.models import (
     Survey,
     Token,
 )
-from app.geo.analysis.models import HotspotRun, PublishedIndicators
+from app.geo.analysis.models import HotspotPin, HotspotRun, PublishedIndicators
 from app.geo.case_areas.models import CaseArea, CaseAreaRun
 from app.geo.layers.models import AccessLog
 from app.geo.reference.models import Comune, ComuneNeighbour, ComuniVintage, UnitBoundary
@@ -21,6 +21,7 @@ __all__ = [
     "ComuneNeighbour",
     "ComuniVintage",
     "FormalSettlementRow",
+    "HotspotPin",
     "HotspotRun",
     "InformalSettlementRow",
     "PublishedIndicators",

@@ -25,6 +25,9 @@
 #     --run          after `make test`, also time `make run` twice (until /health answers)
 #     --run-first    time `make run` twice BEFORE `make test` (the true first `make run`)
 #     --logs DIR     where logs go (default var/fresh-machine/ in this repository)
+#     --mirror URI   the Debian mirror to build from (default: the one this machine's own apt
+#                    sources name for bookworm, read by scripts/apt_sources.py)
+#     --security-mirror URI   likewise for bookworm-security (default: the machine's, if any)
 #
 # The root is left in place at the end, for inspection or --reuse; remove it with rm -rf
 # --one-file-system once nothing is mounted in it.
@@ -36,7 +39,9 @@ set -euo pipefail
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 ROOT=${INCAS_FRESH_ROOT:-/var/tmp/incas-fresh-root}
 LOGDIR=${INCAS_FRESH_LOGS:-$REPO/var/fresh-machine}
-MIRROR=http://deb.debian.org/debian
+# The mirrors come from this machine's own apt sources (or --mirror): the project names none.
+MIRROR=""
+SECURITY_MIRROR=""
 SUITE=bookworm
 REUSE=0
 RUN_AFTER=0
@@ -54,6 +59,10 @@ while [ $# -gt 0 ]; do
     --reuse) REUSE=1; shift ;;
     --run) RUN_AFTER=1; shift ;;
     --run-first) RUN_FIRST=1; shift ;;
+    --mirror) MIRROR=$2; shift 2 ;;
+    --mirror=*) MIRROR=${1#*=}; shift ;;
+    --security-mirror) SECURITY_MIRROR=$2; shift 2 ;;
+    --security-mirror=*) SECURITY_MIRROR=${1#*=}; shift ;;
     -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     *) echo "unknown option: $1 (try --help)" >&2; exit 2 ;;
   esac
@@ -77,6 +86,15 @@ case "$ROOT" in
 esac
 mkdir -p "$LOGDIR"
 LOGDIR=$(cd "$LOGDIR" && pwd)
+if [ -z "$MIRROR" ]; then
+  MIRROR=$(python3 "$REPO/scripts/apt_sources.py" "$SUITE") ||
+    die "this machine's apt sources name no mirror for $SUITE; pass --mirror URI"
+fi
+if [ -z "$SECURITY_MIRROR" ]; then
+  SECURITY_MIRROR=$(python3 "$REPO/scripts/apt_sources.py" "$SUITE-security" 2>/dev/null) ||
+    say "warning: no $SUITE-security source on this machine; the root gets no security updates"
+fi
+say "Debian mirror $MIRROR; security ${SECURITY_MIRROR:-none} (from this machine's apt sources)"
 
 # Run a command inside the root with an empty environment.
 inside() {
@@ -182,7 +200,7 @@ printf '#!/bin/sh\n# Written by fresh-machine-check.sh: start no service in this
   >"$ROOT/usr/sbin/policy-rc.d"
 chmod 755 "$ROOT/usr/sbin/policy-rc.d"
 
-# The same sources as the Debian 12 images: main, updates and security.
+# The same sources as the Debian 12 images: main, updates and security, on this machine's mirrors.
 rm -f "$ROOT/etc/apt/sources.list"
 cat >"$ROOT/etc/apt/sources.list.d/debian.sources" <<EOF
 Types: deb
@@ -190,13 +208,17 @@ URIs: $MIRROR
 Suites: $SUITE $SUITE-updates
 Components: main
 Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+EOF
+if [ -n "$SECURITY_MIRROR" ]; then
+  cat >>"$ROOT/etc/apt/sources.list.d/debian.sources" <<EOF
 
 Types: deb
-URIs: http://deb.debian.org/debian-security
+URIs: $SECURITY_MIRROR
 Suites: $SUITE-security
 Components: main
 Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
 EOF
+fi
 
 # 3. Trust this network's TLS-inspecting CA; the user's prerequisites: git and make.
 mkdir -p "$ROOT/usr/local/share/ca-certificates"

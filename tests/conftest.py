@@ -38,7 +38,7 @@ PREFIX = "incas_test"
 FIXTURES = Path(__file__).parent / "fixtures"
 NATIONAL = "national"
 # What a test may only write in its rolled-back transaction on the shared copy.
-WRITTEN_BY_TESTS = ("surveys", "tokens", "responses", "revisions", "hotspot_runs",
+WRITTEN_BY_TESTS = ("surveys", "tokens", "responses", "revisions", "hotspot_runs", "hotspot_pins",
                     "case_area_runs", "published_indicators", "access_log")  # fmt: skip
 
 

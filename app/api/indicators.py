@@ -15,6 +15,7 @@ from app.api.auth import AnalystDep, MaybePrincipal
 from app.api.deps import MAX_INT, Page, SessionDep, SurveyDep
 from app.geo.analysis import clusters as cluster_service
 from app.geo.analysis import hotspots as hotspot_service
+from app.geo.analysis.hotspots import DEFAULTS, MAX_PERMUTATIONS, MAX_SEED
 from app.geo.analysis.indicators import INDICATORS, LEVELS
 from app.geo.analysis.publication import FIELDS, INTEGERS, indicator_rows
 
@@ -125,9 +126,9 @@ def get_hotspots(
     session: SessionDep,
     _: AnalystDep,
     survey: SurveyDep,
-    indicator: Annotated[str, Query(description="A comune-level indicator field.")],
-    permutations: Annotated[int, Query(ge=0, le=9999)] = 999,
-    seed: Annotated[int, Query(ge=0, le=2**32 - 1)] = 0,
+    indicator: Annotated[str, Query(description="A comune-level indicator field (required).")],
+    permutations: Annotated[int, Query(ge=0, le=MAX_PERMUTATIONS)] = DEFAULTS.permutations,
+    seed: Annotated[int, Query(ge=0, le=MAX_SEED)] = DEFAULTS.seed,
     limit: Annotated[int, Query(ge=1, le=10000)] = 10000,
     offset: Annotated[int, Query(ge=0, le=MAX_INT)] = 0,
 ):

@@ -40,6 +40,7 @@ from app.errors import (
 )
 from app.geo.reference.comuni import in_province, in_region
 from app.geo.reference.models import Comune
+from app.wording import a_or_an
 
 
 class ResponseExists(Conflict):
@@ -84,7 +85,7 @@ def visible_document(document: dict, principal: Principal, survey: Survey) -> di
 def _authorize_write(principal: Principal, survey: Survey, comune_code: object) -> bool:
     """Check the caller may write this comune now; return whether it is outside the window."""
     if not (principal.is_admin or principal.role == "respondent"):
-        raise Forbidden(f"a {principal.role} token cannot write responses")
+        raise Forbidden(f"{a_or_an(principal.role)} token cannot write responses")
     # A malformed or missing code is left to validation, which names it.
     if (
         principal.role == "respondent"
@@ -93,7 +94,7 @@ def _authorize_write(principal: Principal, survey: Survey, comune_code: object) 
         and comune_code.isdigit()
         and not principal.speaks_for(comune_code, survey.id)
     ):
-        raise Forbidden(f"this token does not write for comune {comune_code}")
+        raise Forbidden(_refusal(principal, survey, f"does not write for comune {comune_code}"))
     if is_open(survey):
         return False
     if not principal.is_admin:
@@ -107,7 +108,14 @@ def _authorize_write(principal: Principal, survey: Survey, comune_code: object) 
 
 def _authorize_read(principal: Principal, survey: Survey, comune_code: str) -> None:
     if not (principal.is_analyst or principal.speaks_for(comune_code, survey.id)):
-        raise Forbidden(f"this token does not read comune {comune_code}")
+        raise Forbidden(_refusal(principal, survey, f"does not read comune {comune_code}"))
+
+
+def _refusal(principal: Principal, survey: Survey, otherwise: str) -> str:
+    """Say why a respondent may not: its token is for another wave, or else `otherwise`."""
+    if principal.survey_id is not None and principal.survey_id != survey.id:
+        return f"this token is for another survey wave, not {survey.code}"
+    return f"this token {otherwise}"
 
 
 def _settlement_geometry(location) -> tuple:

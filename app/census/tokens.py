@@ -81,6 +81,12 @@ def _code_ok(code: str) -> bool:
     return len(code) == 6 and code.isdigit()
 
 
+def respondent_expiry(survey: Survey, now: datetime) -> datetime:
+    """Return when a respondent token of this wave expires: 180 days after it closes."""
+    # Usable for corrections after the wave closes, and never issued already expired.
+    return max(survey.closes_at + RESPONDENT_GRACE, now + timedelta(days=30))
+
+
 def create_token(
     session: Session,
     role: str,
@@ -107,6 +113,8 @@ def create_token(
         )
     _check_comuni(session, comuni)
     now = datetime.now(UTC)
+    if expires_at is None and role == "respondent" and survey is not None:
+        expires_at = respondent_expiry(survey, now)
     expires_at = expires_at or now + DEFAULT_LIFETIME
     if expires_at <= now:
         raise ValidationFailed(
@@ -144,11 +152,27 @@ def authenticate(session: Session, secret: str) -> Principal | None:
     return Principal(token_id, role, label, frozenset(comuni), survey_id)
 
 
-def list_tokens(session: Session, include_inactive: bool = False) -> list[Token]:
-    """Return the tokens, newest first; only active ones unless asked."""
+def list_tokens(
+    session: Session,
+    include_inactive: bool = False,
+    survey: Survey | None = None,
+    role: str | None = None,
+    comune: str | None = None,
+) -> list[Token]:
+    """Return the tokens, newest first; only active ones unless asked; of a wave, role, comune."""
+    if role is not None and role not in ROLES:
+        raise ValidationFailed(
+            [Problem("role", f"{role} is not one of {', '.join(ROLES)}")], "cannot list tokens"
+        )
     stmt = select(Token).order_by(Token.id.desc())
     if not include_inactive:
         stmt = stmt.where(Token.revoked_at.is_(None), Token.expires_at > func.now())
+    if survey is not None:
+        stmt = stmt.where(Token.survey_id == survey.id)
+    if role is not None:
+        stmt = stmt.where(Token.role == role)
+    if comune is not None:
+        stmt = stmt.where(Token.comuni.contains([comune]))
     return list(session.scalars(stmt))
 
 
@@ -188,8 +212,7 @@ def issue_respondents(
         .where(Comune.vintage == survey.vintage)
         .order_by(Comune.code)
     ).all()
-    # Usable for corrections after the wave closes, and never issued already expired.
-    expires_at = max(survey.closes_at + RESPONDENT_GRACE, datetime.now(UTC) + timedelta(days=30))
+    expires_at = respondent_expiry(survey, datetime.now(UTC))
     rows, credentials = [], []
     for code, name, province in comuni:
         secret = new_secret()

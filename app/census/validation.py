@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from app.census.questionnaire import Document, Location, rule_problems
 from app.errors import Problem, ValidationFailed
+from app.wording import counted
 
 # Settlements sit on borders, so a location may lie this far outside its comune.
 BORDER_TOLERANCE_M = 1000
@@ -154,7 +155,7 @@ def quality_flags(doc: Document) -> list[dict]:
             {
                 "path": "workers.seasonal_months",
                 "flag": "seasonal_months_missing",
-                "message": f"{w.seasonal} seasonal workers but no seasonal months",
+                "message": f"{counted(w.seasonal, 'seasonal worker')} but no seasonal months",
             }
         )
     return flags

@@ -6,37 +6,29 @@ import json
 from pathlib import Path
 
 import typer
-from rich.table import Table
 
-from app.census.surveys import get_survey
-from app.census.tokens import Principal
 from app.cli.common import fail, out, work
-from app.geo.case_areas import runs
-from app.geo.case_areas.params import parse_parameters
+from app.cli.output import JsonOption, print_records
+from app.cli.responses import cli_principal
+from app.wording import counted
 
 app = typer.Typer(help="Case areas for fieldwork.", no_args_is_help=True)
-
-# Runs from the command line are recorded as made by "cli".
-CLI = Principal(None, "admin", "cli", frozenset(), None)
 
 
 def _print_run(doc: dict) -> None:
     out.print(
-        f"[bold]run {doc['id']}[/] on survey {doc['survey']}: {len(doc['areas'])} areas, "
-        f"solver {doc['solver']} ({doc['solver_note']}), data {doc['fingerprint']} "
-        f"({doc['responses']} responses)"
+        f"[bold]run {doc['id']}[/] on survey {doc['survey']}: "
+        f"{counted(len(doc['areas']), 'area')}, solver {doc['solver']} ({doc['solver_note']}), "
+        f"data {doc['fingerprint']} ({counted(doc['responses'], 'response')})"
     )
-    table = Table(show_lines=True)
-    for col in ("rank", "area", "comuni", "ripartizioni", "score", "type", "runner-up"):
-        table.add_column(col, justify="right" if col in ("rank", "score") else "left")
-    for a in doc["areas"]:
-        kinds = "/".join(str(a["typology"][axis] or "-") for axis in ("housing", "work"))
-        runner = a["runner_up"]["name"] if a["runner_up"] else "—"
-        table.add_row(
-            str(a["rank"]), a["name"], str(len(a["comuni"])), ", ".join(a["ripartizioni"]),
-            f"{a['score']:.3f}", kinds, runner,
-        )  # fmt: skip
-    out.print(table)
+    areas = [
+        {"rank": a["rank"], "area": a["name"], "comuni": len(a["comuni"]),
+         "ripartizioni": a["ripartizioni"], "score": f"{a['score']:.3f}",
+         "type": "/".join(str(a["typology"][axis] or "-") for axis in ("housing", "work")),
+         "runner-up": a["runner_up"]["name"] if a["runner_up"] else ""}
+        for a in doc["areas"]
+    ]  # fmt: skip
+    print_records(("rank", "area", "comuni", "ripartizioni", "score", "type", "runner-up"), areas)
     for a in doc["areas"]:
         out.print(f"[bold]{a['rank']}. {a['name']}[/]")
         for reason in a["reasons"]:
@@ -53,32 +45,45 @@ def select_(
     ),
 ) -> None:
     """Select the case areas of a wave's current data, store the run and print it."""
+    from app.census.surveys import get_survey
+    from app.geo.case_areas import runs
+    from app.geo.case_areas.params import parse_parameters
+
     try:
         data = json.loads(params.read_text(encoding="utf-8")) if params else {}
     except json.JSONDecodeError as exc:
         fail(f"{params} is not JSON: {exc}")
     with work() as session:
         wave = get_survey(session, survey)
-        run = runs.run_selection(session, wave, parse_parameters(data), CLI)
+        run = runs.run_selection(session, wave, parse_parameters(data), cli_principal("cli"))
         doc = runs.run_document(session, wave, run, geometry=False)
     _print_run(doc)
 
 
+def _brief(run: dict) -> dict:
+    """A run as a terminal table row: when to the minute, the first three areas."""
+    return {
+        **run,
+        "created_at": f"{run['created_at']:%Y-%m-%d %H:%M}",
+        "published": "yes" if run["published"] else "",
+        "areas": "; ".join(run["areas"][:3]),
+    }
+
+
 @app.command("list")
-def list_(survey: str = typer.Option(..., "--survey", help="Survey wave code.")) -> None:
+def list_(
+    survey: str = typer.Option(..., "--survey", help="Survey wave code."),
+    as_json: bool = JsonOption,
+) -> None:
     """List the runs of a wave, newest first."""
+    from app.census.surveys import get_survey
+    from app.geo.case_areas import runs
+
     with work() as session:
-        items, _ = runs.list_runs(session, get_survey(session, survey), 1000, 0)
-    table = Table()
-    for col in ("id", "created", "by", "solver", "constraints", "published", "first areas"):
-        table.add_column(col)
-    for r in items:
-        table.add_row(
-            str(r["id"]), f"{r['created_at']:%Y-%m-%d %H:%M}", r["created_by"], r["solver"],
-            "met" if r["constraints_met"] else "failed: " + ", ".join(r["failed_constraints"]),
-            "yes" if r["published"] else "", "; ".join(r["areas"][:3]),
-        )  # fmt: skip
-    out.print(table)
+        items, _ = runs.list_runs(session, get_survey(session, survey), 100_000, 0)
+    columns = ("id", "created_at", "created_by", "solver", "constraints_met",
+               "failed_constraints", "published", "areas")  # fmt: skip
+    print_records(columns, items, as_json, _brief)
 
 
 @app.command("show")
@@ -87,6 +92,9 @@ def show(
     survey: str = typer.Option(..., "--survey", help="Survey wave code."),
 ) -> None:
     """Print one run with its areas and reasons."""
+    from app.census.surveys import get_survey
+    from app.geo.case_areas import runs
+
     with work() as session:
         wave = get_survey(session, survey)
         doc = runs.run_document(session, wave, runs.get_run(session, wave, run_id), False)
@@ -99,7 +107,10 @@ def publish(
     survey: str = typer.Option(..., "--survey", help="Survey wave code."),
 ) -> None:
     """Publish a run; the run published before is withdrawn."""
+    from app.census.surveys import get_survey
+    from app.geo.case_areas import runs
+
     with work() as session:
         wave = get_survey(session, survey)
-        runs.publish(session, wave, run_id, CLI)
+        runs.publish(session, wave, run_id, cli_principal("cli"))
     out.print(f"run {run_id} is now the published case areas of {survey}")

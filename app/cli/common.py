@@ -1,12 +1,17 @@
-"""What every command shares: the console, the database, errors and progress bars."""
+"""What every command shares: the console, the database, errors and progress bars.
+
+`incas` starts with typer and rich only. The database (SQLAlchemy, GeoAlchemy2, the settings)
+and the domain are imported by each command when it runs, so that `--help` and a mistyped
+option answer at once; tests/cli/test_startup.py checks it.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 import typer
-from pydantic import ValidationError
 from rich.console import Console
 from rich.progress import (
     BarColumn,
@@ -16,18 +21,24 @@ from rich.progress import (
     TextColumn,
     TimeElapsedColumn,
 )
-from sqlalchemy import Engine
-from sqlalchemy.orm import Session
 
-from app.db import make_engine, transaction
 from app.errors import DomainError
 
-console = Console(stderr=True)
-out = Console()
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+    from sqlalchemy.orm import Session
+
+# Messages are never wrapped: piped, rich would break them at 80 columns.
+console = Console(stderr=True, soft_wrap=True)
+out = Console(soft_wrap=True)
 
 
 def engine() -> Engine:
     """Return an engine on the configured database, or exit with a clear message."""
+    from pydantic import ValidationError
+
+    from app.db import make_engine
+
     try:
         return make_engine()
     except ValidationError as exc:
@@ -43,6 +54,8 @@ def fail(message: str) -> None:
 @contextmanager
 def work() -> Iterator[Session]:
     """Run a command's work in one transaction; turn domain errors into clean exits."""
+    from app.db import transaction
+
     try:
         with transaction(engine()) as session:
             yield session

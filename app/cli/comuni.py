@@ -3,50 +3,56 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from app.cli.common import StepProgress, console, out, progress_bar, work
-from app.geo.reference.loader import Attributes, LoadResult, load_comuni
-from app.geo.reference.vintages import loaded_vintages
-from app.settings import ROOT
+from app.wording import counted
+
+if TYPE_CHECKING:
+    from app.geo.reference.loader import LoadResult
 
 app = typer.Typer(help="Comuni boundaries.", no_args_is_help=True)
 
-SHIPPED = ROOT / "data" / "istat_comuni"
+# In data/istat_comuni/ of the checkout, with the number of comuni each holds.
 SHIPPED_VINTAGES = {2021: 7903, 2023: 7899}
-SHIPPED_ATTRIBUTES = SHIPPED / "comuni_2020_attributes.json"
+
+
+def _comuni(n: int) -> str:
+    return counted(n, "comune", "comuni")
 
 
 def _report(result: LoadResult) -> None:
     out.print(
-        f"vintage {result.vintage}: {result.comuni} comuni loaded "
+        f"vintage {result.vintage}: {_comuni(result.comuni)} loaded "
         f"({result.layout} layout, source CRS {result.source_crs})"
     )
     if result.repaired:
-        out.print(
-            f"  repaired {len(result.repaired)} invalid geometries: {', '.join(result.repaired)}"
-        )
+        repaired = counted(len(result.repaired), "invalid geometry", "invalid geometries")
+        out.print(f"  repaired {repaired}: {', '.join(result.repaired)}")
     if result.islands:
         out.print(
-            f"  {result.islands} comuni have no contiguous neighbour (islands); for spatial "
-            "statistics they are joined to their nearest comune"
+            f"  {_comuni(result.islands)} without a contiguous neighbour (islands): for spatial "
+            "statistics each is joined to its nearest comune"
         )
     if result.removed:
-        out.print(f"  removed {result.removed} comuni no longer in the file")
+        out.print(f"  removed {_comuni(result.removed)} no longer in the file")
     if result.without_attributes:
         out.print(
-            f"  {len(result.without_attributes)} comuni have no attributes (population null): "
+            f"  {_comuni(len(result.without_attributes))} without attributes (population null): "
             + ", ".join(result.without_attributes)
         )
     if result.moved_province:
         out.print(
-            f"  {len(result.moved_province)} comuni sit in another province than in the "
-            "attribute list; the boundary file wins: " + ", ".join(result.moved_province)
+            f"  {_comuni(len(result.moved_province))} in another province than in the attribute "
+            "list; the boundary file wins: " + ", ".join(result.moved_province)
         )
 
 
 def _load(path: Path, vintage: int, attributes: Path | None) -> None:
+    from app.geo.reference.loader import Attributes, load_comuni
+
     attrs = Attributes.read(attributes) if attributes else None
     with work() as session, progress_bar() as bar:
         result = load_comuni(session, path, vintage, attrs, StepProgress(bar, f"{vintage} "))
@@ -70,18 +76,24 @@ def load_shipped(
     force: bool = typer.Option(False, "--force", help="Reload even if already loaded."),
 ) -> None:
     """Load the vintages shipped in data/istat_comuni/ that are not loaded yet."""
+    from app.geo.reference.vintages import loaded_vintages
+    from app.settings import ROOT
+
+    shipped = ROOT / "data" / "istat_comuni"
     with work() as session:
         present = loaded_vintages(session)
     for vintage, expected in SHIPPED_VINTAGES.items():
         if not force and present.get(vintage) == expected:
             console.print(f"vintage {vintage}: already loaded ({expected} comuni)")
             continue
-        _load(SHIPPED / f"comuni_{vintage}.gpkg", vintage, SHIPPED_ATTRIBUTES)
+        _load(shipped / f"comuni_{vintage}.gpkg", vintage, shipped / "comuni_2020_attributes.json")
 
 
 @app.command("vintages")
 def vintages() -> None:
     """List the loaded vintages."""
+    from app.geo.reference.vintages import loaded_vintages
+
     with work() as session:
         for vintage, n in loaded_vintages(session).items():
             out.print(f"{vintage}\t{n}")

@@ -9,13 +9,15 @@ import typer
 from rich.table import Table
 
 from app.cli.common import StepProgress, console, fail, out, progress_bar
-from app.ops.backup import BackupError, restore_backup, take_backup, verify_backup
-from app.settings import database_settings
 
 app = typer.Typer(help="Back up and restore the census database.", no_args_is_help=True)
 
 
 def _url() -> str:
+    # The database, pg_dump's wrapper and the settings load with the command that needs them,
+    # not with every `incas` start.
+    from app.settings import database_settings
+
     try:
         return database_settings().database_url
     except ValueError as exc:
@@ -27,6 +29,8 @@ def _url() -> str:
 def backup(path: Path = typer.Argument(..., help="The file to write (pg_dump custom format).")):
     """Dump the database to PATH, with its migration revision and row counts in PATH.json."""
     started = time.perf_counter()
+    from app.ops.backup import BackupError, take_backup
+
     try:
         with progress_bar() as bar:
             taken = take_backup(_url(), path, StepProgress(bar))
@@ -49,6 +53,8 @@ def restore(
     if not yes:
         fail("this replaces every table of the database with the backup's; add --yes to do it")
     started = time.perf_counter()
+    from app.ops.backup import BackupError, restore_backup
+
     try:
         with progress_bar() as bar:
             restored = restore_backup(_url(), path, StepProgress(bar))
@@ -66,6 +72,8 @@ def restore(
 def verify(path: Path = typer.Argument(..., help="A file written by `incas db backup`.")):
     """Restore PATH into a scratch database, compare every table with the live one, drop it."""
     started = time.perf_counter()
+    from app.ops.backup import BackupError, verify_backup
+
     try:
         with progress_bar() as bar:
             backup, checks = verify_backup(_url(), path, StepProgress(bar))

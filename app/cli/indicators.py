@@ -7,15 +7,9 @@ from pathlib import Path
 
 import typer
 
-from app.census.surveys import get_survey
 from app.cli.common import fail, out, progress_bar, work
 from app.cli.responses import cli_principal
-from app.geo.analysis.indicators import LEVELS
-from app.geo.analysis.publication import indicator_rows
-from app.geo.layers import export
-from app.geo.layers.catalogue import SURVEY
-from app.geo.layers.features import FeatureQuery, Features
-from app.geo.layers.registry import LayerContext
+from app.wording import counted
 
 app = typer.Typer(help="Indicators of a survey wave.", no_args_is_help=True)
 
@@ -32,6 +26,14 @@ def export_(
     ),
 ) -> None:
     """Export one level of a wave's indicators; the GeoPackage carries the boundaries."""
+    from app.census.surveys import get_survey
+    from app.geo.analysis.indicators import LEVELS
+    from app.geo.analysis.publication import indicator_rows
+    from app.geo.layers import export
+    from app.geo.layers.catalogue import SURVEY
+    from app.geo.layers.features import FeatureQuery, Features
+    from app.geo.layers.registry import LayerContext
+
     if level not in LEVELS:
         fail(f"--level must be one of {', '.join(LEVELS)}")
     if out_path.suffix not in (".csv", ".gpkg"):
@@ -67,4 +69,4 @@ def export_(
     finally:
         partial.unlink(missing_ok=True)
     view = "public view" if public else "full figures"
-    out.print(f"wrote {count} {level} rows of {survey} ({view}) to {out_path}")
+    out.print(f"wrote {counted(count, level + ' row')} of {survey} ({view}) to {out_path}")

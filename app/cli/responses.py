@@ -5,14 +5,15 @@ from __future__ import annotations
 import time
 from itertools import islice
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
-from app.census.imports import ImportResult, import_lines
-from app.census.responses import erase_respondents
-from app.census.surveys import get_survey
-from app.census.tokens import Principal
 from app.cli.common import console, fail, out, progress_bar, work
+from app.wording import counted
+
+if TYPE_CHECKING:
+    from app.census.tokens import Principal
 
 app = typer.Typer(help="Survey responses.", no_args_is_help=True)
 respondents = typer.Typer(help="Respondents' personal data.", no_args_is_help=True)
@@ -24,6 +25,8 @@ BATCH = 200
 
 def cli_principal(action: str) -> Principal:
     """The command line acts as an admin, named in the revisions it writes."""
+    from app.census.tokens import Principal
+
     return Principal(None, "admin", action, frozenset(), None)
 
 
@@ -34,11 +37,16 @@ def import_(
     ),
     survey: str = typer.Option(..., "--survey", help="Survey wave code."),
     report: Path | None = typer.Option(
-        None, "--report", help="Where to write rejected lines (default: FILE.rejected.jsonl)."
+        None,
+        "--report",
+        help="Where to write rejected lines (default: FILE.rejected.jsonl for FILE.jsonl).",
     ),
 ) -> None:
     """Import responses collected elsewhere, with the API's validation; re-runs add nothing."""
-    report = report or path.with_name(path.name + ".rejected.jsonl")
+    from app.census.imports import ImportResult, import_lines
+    from app.census.surveys import get_survey
+
+    report = report or path.with_suffix(".rejected.jsonl")
     principal = cli_principal(f"import {path.name}")
     with work() as session:
         get_survey(session, survey)  # fail early on an unknown wave
@@ -57,8 +65,9 @@ def import_(
         for rejected in result.rejected:
             fh.write(rejected.as_json() + "\n")
     out.print(
-        f"read {result.read} documents: {result.created} created, {result.unchanged} already "
-        f"stored, {len(result.rejected)} rejected ({result.read / elapsed:.0f} documents/s)"
+        f"read {counted(result.read, 'document')}: {result.created} created, "
+        f"{result.unchanged} already stored, {len(result.rejected)} rejected "
+        f"({result.read / elapsed:.0f} documents/s)"
     )
     if result.rejected:
         out.print(f"rejected lines and their errors: {report}")
@@ -71,9 +80,14 @@ def erase(
     yes: bool = typer.Option(False, "--yes", help="Do not ask for confirmation."),
 ) -> None:
     """Blank the respondent block in every revision; the history records the erasure."""
+    from app.census.responses import erase_respondents
+    from app.census.surveys import get_survey
+
     scope = f"comune {comune}" if comune else "every comune"
     if not yes and not typer.confirm(f"Erase respondents' personal data of {scope} in {survey}?"):
         fail("nothing erased")
     with work() as session:
         n = erase_respondents(session, get_survey(session, survey), comune, cli_principal("erase"))
-    console.print(f"erased the respondent block of {n} response(s) in {survey}, in every revision")
+    console.print(
+        f"erased the respondent block of {counted(n, 'response')} in {survey}, in every revision"
+    )

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 
 import typer
-import uvicorn
 
 
 def serve(
@@ -19,6 +18,8 @@ def serve(
     ),
 ) -> None:
     """Serve the API (OpenAPI docs at /docs); SIGTERM drains the requests in flight."""
+    import uvicorn  # loaded by the one command that serves, not by every `incas` start
+
     uvicorn.run(
         "app.main:create_app",
         factory=True,

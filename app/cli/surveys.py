@@ -5,10 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import typer
-from pydantic import ValidationError
 
-from app.census.surveys import SurveyIn, SurveyOut, create_survey, list_surveys
 from app.cli.common import fail, out, work
+from app.cli.output import JsonOption, print_records
 
 app = typer.Typer(help="Survey waves.", no_args_is_help=True)
 
@@ -24,6 +23,10 @@ def create(
     ),
 ) -> None:
     """Open a survey wave."""
+    from pydantic import ValidationError
+
+    from app.census.surveys import SurveyIn, SurveyOut, create_survey
+
     opens_at = (opens or datetime.now(UTC)).astimezone(UTC)
     closes_at = closes.astimezone(UTC) if closes else opens_at + timedelta(days=90)
     try:
@@ -41,12 +44,18 @@ def create(
     )
 
 
+def _brief(survey: dict) -> dict:
+    return {**survey, "opens_at": f"{survey['opens_at']:%Y-%m-%d}",
+            "closes_at": f"{survey['closes_at']:%Y-%m-%d}"}  # fmt: skip
+
+
 @app.command("list")
-def list_() -> None:
-    """List survey waves."""
+def list_(as_json: bool = JsonOption) -> None:
+    """List survey waves, newest first."""
+    from app.census.surveys import SurveyOut, list_surveys
+
     with work() as session:
-        items, _ = list_surveys(session, limit=1000, offset=0)
-        for s in items:
-            out.print(
-                f"{s.code}\t{s.vintage}\t{s.opens_at:%Y-%m-%d}\t{s.closes_at:%Y-%m-%d}\t{s.title}"
-            )
+        items, _ = list_surveys(session, limit=100_000, offset=0)
+        waves = [SurveyOut.of(s).model_dump() for s in items]
+    columns = ("code", "vintage", "opens_at", "closes_at", "is_open", "title")
+    print_records(columns, waves, as_json, _brief)

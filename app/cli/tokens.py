@@ -8,11 +8,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import typer
-from rich.table import Table
 
-from app.census import tokens
-from app.census.surveys import get_survey
 from app.cli.common import console, fail, out, progress_bar, work
+from app.cli.output import JsonOption, print_records
+from app.wording import counted
 
 app = typer.Typer(help="Credentials (tokens).", no_args_is_help=True)
 
@@ -28,43 +27,76 @@ def create(
     role: str = typer.Option(..., "--role", help="admin, analyst or respondent."),
     comune: list[str] = typer.Option([], "--comune", help="Comune code (respondents; repeat)."),
     label: str = typer.Option("", "--label", help="Who holds it; shown in logs and revisions."),
-    expires: datetime | None = typer.Option(None, "--expires", help="Expiry (default: 1 year)."),
+    expires: datetime | None = typer.Option(
+        None,
+        "--expires",
+        help="Expiry (default: 1 year; a wave's respondent: 180 days after it closes).",
+    ),
     survey: str | None = typer.Option(None, "--survey", help="Bind a respondent to one wave."),
 ) -> None:
     """Issue one token; its secret is printed once, as the last line."""
+    from app.census.surveys import get_survey
+    from app.census.tokens import create_token
+
     with work() as session:
         wave = get_survey(session, survey) if survey else None
-        token, secret = tokens.create_token(
-            session, role, comune, label, _expiry(expires), survey=wave
-        )
+        token, secret = create_token(session, role, comune, label, _expiry(expires), survey=wave)
         expires_at = token.expires_at
     console.print(f"created {role} token {token.id} ({label or 'no label'}), expires {expires_at}")
     console.print("the secret is shown only now:")
     out.print(secret, soft_wrap=True)
 
 
+COLUMNS = ("id", "prefix", "role", "label", "survey", "comuni", "expires_at", "revoked_at")
+
+
+def _brief(token: dict) -> dict:
+    """A token as a terminal table row: the first comuni and the dates only."""
+    comuni = token["comuni"]
+    return {
+        **token,
+        "prefix": token["prefix"] + "…",
+        "comuni": ",".join(comuni[:3]) + ("…" if len(comuni) > 3 else ""),
+        "expires_at": f"{token['expires_at']:%Y-%m-%d}",
+        "revoked_at": f"{token['revoked_at']:%Y-%m-%d}" if token["revoked_at"] else "",
+    }
+
+
 @app.command("list")
 def list_(
     all_: bool = typer.Option(False, "--all", help="Include revoked and expired tokens."),
+    survey: str | None = typer.Option(None, "--survey", help="Only tokens bound to this wave."),
+    role: str | None = typer.Option(None, "--role", help="Only admin, analyst or respondent."),
+    comune: str | None = typer.Option(None, "--comune", help="Only tokens for this comune."),
+    as_json: bool = JsonOption,
 ) -> None:
-    """List tokens (never their secrets)."""
-    table = Table("id", "prefix", "role", "label", "comuni", "expires", "revoked")
+    """List tokens (never their secrets), newest first."""
+    from app.census.surveys import get_survey, list_surveys
+    from app.census.tokens import list_tokens
+
     with work() as session:
-        for t in tokens.list_tokens(session, include_inactive=all_):
-            comuni = ",".join(t.comuni[:3]) + ("…" if len(t.comuni) > 3 else "")
-            table.add_row(
-                str(t.id), t.prefix + "…", t.role, t.label, comuni,
-                f"{t.expires_at:%Y-%m-%d}", f"{t.revoked_at:%Y-%m-%d}" if t.revoked_at else "",
-            )  # fmt: skip
-    out.print(table)
+        wave = get_survey(session, survey) if survey else None
+        found = list_tokens(session, all_, survey=wave, role=role, comune=comune)
+        codes: dict[int | None, str] = {
+            s.id: s.code for s in list_surveys(session, limit=100_000, offset=0)[0]
+        }
+        records = [
+            {"id": t.id, "prefix": t.prefix, "role": t.role, "label": t.label,
+             "survey": codes.get(t.survey_id), "comuni": list(t.comuni),
+             "expires_at": t.expires_at, "revoked_at": t.revoked_at}
+            for t in found
+        ]  # fmt: skip
+    print_records(COLUMNS, records, as_json, _brief)
 
 
 @app.command("revoke")
 def revoke(ident: str = typer.Argument(..., help="Token id, or the prefix `tokens list` shows.")):
     """Revoke a token at once."""
+    from app.census.tokens import revoke_token
+
     with work() as session:
-        n = tokens.revoke_token(session, ident.rstrip("…"))
-    out.print(f"revoked {n} token(s)")
+        n = revoke_token(session, ident.rstrip("…"))
+    out.print(f"revoked {counted(n, 'token')}")
 
 
 def questionnaire_link(base_url: str, survey: str, secret: str) -> str:
@@ -82,6 +114,9 @@ def issue_respondents(
     ),
 ) -> None:
     """Issue one respondent token per comune of the wave's vintage, for mailing."""
+    from app.census import tokens
+    from app.census.surveys import get_survey
+
     if out_path.exists():
         fail(f"{out_path} exists; refusing to overwrite a file of live credentials")
     if base_url is not None and not base_url.startswith(("http://", "https://")):
@@ -114,4 +149,5 @@ def issue_respondents(
         partial.replace(out_path)
     finally:
         partial.unlink(missing_ok=True)
-    out.print(f"issued {len(creds)} respondent tokens for {survey}; secrets in {out_path}")
+    issued = counted(len(creds), "respondent token")
+    out.print(f"issued {issued} for {survey}; secrets in {out_path}")

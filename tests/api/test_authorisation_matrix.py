@@ -62,6 +62,9 @@ MATRIX: dict[tuple[str, str], dict[str, str]] = {
     ("GET", f"{R}/responses/{{comune_code}}/revisions"): CALLERS,
     ("GET", f"{R}/indicators"): EVERYONE,  # the public view has small counts withheld
     ("GET", f"{R}/hotspots"): ANALYSTS,
+    ("GET", f"{R}/hotspots/pin"): ANALYSTS,
+    ("POST", f"{R}/hotspots/pin"): ANALYSTS,
+    ("DELETE", f"{R}/hotspots/pin"): ANALYSTS,
     ("GET", f"{R}/clusters"): ANALYSTS,
     ("POST", f"{R}/case-areas"): ANALYSTS,
     ("GET", f"{R}/case-areas"): ANALYSTS,
@@ -171,6 +174,8 @@ def _request(method: str, path: str, role: str, world) -> tuple[str, dict]:
         kwargs = {"json": document(COMUNE)}
     elif method == "PUT":
         kwargs = {"json": document(COMUNE)}  # no If-Match: 428 once allowed
+    elif path.endswith("/hotspots/pin") and method == "POST":
+        kwargs = {"json": {"indicator": "informal_persons_mid", "permutations": 9, "seed": 1}}
     elif path.endswith("/case-areas") and method == "POST":
         kwargs = {"json": {"n": 1, "permutations": 0, "solver": "greedy"}}
     return (f"{url}?{query}" if query else url), kwargs

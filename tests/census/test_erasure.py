@@ -65,7 +65,7 @@ def test_erase_command(engine, cli_env):
         )  # fmt: skip
 
         assert r.returncode == 0, r.stderr
-        assert "erased the respondent block of 1 response(s)" in r.stderr
+        assert "erased the respondent block of 1 response in" in r.stderr
         with Session(engine) as session:
             kinds_and_respondents = session.execute(
                 select(Revision.kind, Revision.document["respondent"])

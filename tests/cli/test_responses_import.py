@@ -55,8 +55,7 @@ def test_import_stores_every_valid_document_once(engine, wave, cli_env, tmp_path
     rate = float(re.search(r"\((\d+) documents/s\)", first.stdout).group(1))
     assert rate > 0
     report = [
-        json.loads(x)
-        for x in (tmp_path / "responses.jsonl.rejected.jsonl").read_text().splitlines()
+        json.loads(x) for x in (tmp_path / "responses.rejected.jsonl").read_text().splitlines()
     ]
     assert sorted(r["line"] for r in report) == sorted(i + 1 for i in spoiled)
     assert all(r["code"] == "validation_failed" and r["details"] for r in report)
@@ -76,3 +75,17 @@ def test_import_stores_every_valid_document_once(engine, wave, cli_env, tmp_path
             select(func.count()).select_from(Response).where(Response.survey_id == survey_id)
         )
     assert again == valid
+
+
+def test_rejects_go_to_the_file_the_help_names(wave, cli_env, tmp_path):
+    code, _ = wave
+    path = tmp_path / "late.jsonl"
+    path.write_text('{"not": "a response"}\n')
+
+    helped = incas(cli_env, "responses", "import", "--help")
+    r = incas(cli_env, "responses", "import", str(path), "--survey", code)
+
+    assert r.returncode == 0, r.stderr
+    assert "FILE.rejected.jsonl" in " ".join(helped.stdout.split())
+    assert (tmp_path / "late.rejected.jsonl").exists()
+    assert str(tmp_path / "late.rejected.jsonl") in r.stdout.replace("\n", "")

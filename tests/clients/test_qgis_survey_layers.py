@@ -16,7 +16,8 @@ from sqlalchemy.orm import Session
 from app.census.models import Survey
 from app.census.responses import submit
 from app.census.surveys import get_survey
-from app.geo.analysis import hotspots
+from app.geo.analysis import hotspot_pins
+from app.geo.analysis.hotspots import GiParameters
 from app.geo.analysis.publication import FIELDS
 from app.geo.case_areas.models import CaseAreaRun
 from app.geo.case_areas.params import Parameters
@@ -107,7 +108,9 @@ def expected(engine, national_survey, published_run) -> dict:
     """Feature counts and probe positions, from the database; hot spots computed once."""
     with Session(engine) as session, session.begin():
         survey = get_survey(session, national_survey)
-        hotspots.hotspots(session, survey, "informal_persons_mid", 99, 1)
+        # A quick run pinned for the layer, stored before QGIS asks for it.
+        hotspot_pins.pin(session, survey, GiParameters("informal_persons_mid", 99, 1), ADMIN)
+        hotspot_pins.prepare_layer_run(session, survey)
         s = survey.id
         counts = {
             "comuni": 7903, "indicators_comune": 7903, "indicators_province": 107,

@@ -20,6 +20,7 @@ from app.geo.layers.crs import CrsForm
 from app.geo.layers.features import FeatureQuery, Features, feature_collection
 from app.geo.layers.filters import Compare, ResourceIds, all_of
 from app.geo.layers.registry import Layer
+from app.wording import counted
 
 router = APIRouter(tags=["ogc-api-features"], route_class=LayerRoute)
 
@@ -215,7 +216,8 @@ def _items_html(
     names = [f.name for f in features.fields]
     rows = [row for batch in features.records(query, geometry=None) for row in batch]
     nav = [x for x in links if x["rel"] in ("next", "prev", "collection")]
-    body = f"<p>{matched} features match.</p>" + html.table(names, rows) + html.links(nav)
+    match = f"{counted(matched, 'feature')} {'matches' if matched == 1 else 'match'}"
+    body = f"<p>{match}.</p>" + html.table(names, rows) + html.links(nav)
     return html.page(layer.title, body)
 
 

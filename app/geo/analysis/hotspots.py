@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 import warnings
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -34,6 +35,21 @@ if TYPE_CHECKING:
 
 CLASSES = ((0.01, "99"), (0.05, "95"), (0.10, "90"))
 MAX_PERMUTATIONS = 9999
+MAX_SEED = 2**32 - 1  # numpy's seeds
+
+
+@dataclass(frozen=True)
+class GiParameters:
+    """What a Gi* run depends on besides the data."""
+
+    indicator: str
+    permutations: int
+    seed: int
+
+
+# The wave's Gi*: what the hotspots layer shows unless an analyst pins other parameters, and
+# what case areas use unless their parameters say otherwise.
+DEFAULTS = GiParameters("informal_persons_mid", 999, 0)
 
 
 def _weights_of(session: Session, key: VintageKey) -> tuple[W, dict, dict]:
@@ -60,6 +76,21 @@ def check_indicator(indicator: str) -> None:
     if indicator not in INDICATORS or INDICATORS[indicator].kind == "comuni":
         choices = ", ".join(n for n, i in INDICATORS.items() if i.kind != "comuni")
         raise ValidationFailed([Problem("indicator", f"must be one of: {choices}")])
+
+
+def check_parameters(params: GiParameters) -> None:
+    """Raise ValidationFailed naming every parameter that is out of bounds."""
+    problems = []
+    try:
+        check_indicator(params.indicator)
+    except ValidationFailed as exc:
+        problems += exc.details
+    if not 0 <= params.permutations <= MAX_PERMUTATIONS:
+        problems.append(Problem("permutations", f"must be between 0 and {MAX_PERMUTATIONS}"))
+    if not 0 <= params.seed <= MAX_SEED:
+        problems.append(Problem("seed", f"must be between 0 and {MAX_SEED}"))
+    if problems:
+        raise ValidationFailed(problems)
 
 
 def compute(
@@ -125,14 +156,14 @@ def compute(
 
 
 def hotspots(
-    session: Session, survey: Survey, indicator: str, permutations: int = 999, seed: int = 0
+    session: Session,
+    survey: Survey,
+    indicator: str,
+    permutations: int = DEFAULTS.permutations,
+    seed: int = DEFAULTS.seed,
 ) -> tuple[list[dict], bool]:
     """Return Gi* for every comune, and whether it was already stored for this data state."""
-    check_indicator(indicator)
-    if not 0 <= permutations <= MAX_PERMUTATIONS:
-        raise ValidationFailed(
-            [Problem("permutations", f"must be between 0 and {MAX_PERMUTATIONS}")]
-        )
+    check_parameters(GiParameters(indicator, permutations, seed))
     fingerprint = data_fingerprint(session, survey)
     key = {"survey_id": survey.id, "fingerprint": fingerprint, "indicator": indicator,
            "permutations": permutations, "seed": seed}  # fmt: skip

@@ -1,4 +1,4 @@
-"""Tables of the analysis: stored Gi* runs and the published indicator rows of each state."""
+"""Tables of the analysis: stored Gi* runs, pinned Gi* parameters, published indicator rows."""
 
 from __future__ import annotations
 
@@ -47,6 +47,22 @@ class HotspotRun(Base):
     computed_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now()
     )
+
+
+class HotspotPin(Base):
+    """The Gi* parameters an analyst pinned for a wave's hotspots layer (none: the defaults)."""
+
+    __tablename__ = "hotspot_pins"
+
+    survey_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("surveys.id", ondelete="CASCADE"), primary_key=True
+    )
+    indicator: Mapped[str] = mapped_column(Text)
+    permutations: Mapped[int] = mapped_column(Integer)
+    seed: Mapped[int] = mapped_column(BigInteger)
+    pinned_by: Mapped[str] = mapped_column(Text)
+    token_id: Mapped[int | None] = mapped_column(BigInteger)
+    pinned_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
 class PublishedIndicators(Base):

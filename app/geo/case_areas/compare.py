@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 from app.census.models import Survey
 from app.geo.case_areas.models import CaseArea, CaseAreaRun
 from app.geo.case_areas.runs import get_run, summary
+from app.wording import counted
 
 
 def _flat(doc: dict, prefix: str = "") -> dict[str, object]:
@@ -88,9 +89,11 @@ def compare(session: Session, survey: Survey, a_id: int, b_id: int) -> dict:
         lines.append("parameters changed: " + ", ".join(
             f"{p['path']} {p['a']!r} → {p['b']!r}" for p in parameters))  # fmt: skip
     if data["changed"]:
+        new, replaced = len(rb - ra), len(ra - rb)
         lines.append(
-            f"the data changed: {data['revisions_only_in_b']} revisions read by b were not read "
-            f"by a, {data['revisions_only_in_a']} read by a were replaced"
+            f"the data changed: {counted(new, 'revision')} read by b "
+            f"{'was' if new == 1 else 'were'} not read by a, {replaced} read by a "
+            f"{'was' if replaced == 1 else 'were'} replaced"
         )
     if a.solver != b.solver:
         lines.append(f"solver {a.solver} → {b.solver}")

@@ -12,7 +12,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from app.errors import Problem, ValidationFailed
-from app.geo.analysis.hotspots import check_indicator
+from app.geo.analysis.hotspots import DEFAULTS, MAX_PERMUTATIONS, MAX_SEED, check_indicator
 
 LABELS = ("informal", "formal", "seasonal", "stable")
 
@@ -82,13 +82,15 @@ class Parameters(BaseModel):
         default_factory=list, max_length=8000, description="Comuni no candidate may contain."
     )
     hotspot_indicator: str = Field(
-        "informal_persons_mid", description="Indicator whose Gi* hot spots make candidates."
+        DEFAULTS.indicator, description="Indicator whose Gi* hot spots make candidates."
     )
     hotspot_confidence: Literal[90, 95, 99] = Field(
         95, description="Least confidence of a hot spot (on the FDR-adjusted p)."
     )
-    permutations: int = Field(999, ge=0, le=9999, description="Gi* permutations.")
-    seed: int = Field(0, ge=0, le=2**32 - 1, description="Gi* permutation seed.")
+    permutations: int = Field(
+        DEFAULTS.permutations, ge=0, le=MAX_PERMUTATIONS, description="Gi* permutations."
+    )
+    seed: int = Field(DEFAULTS.seed, ge=0, le=MAX_SEED, description="Gi* permutation seed.")
     cluster_eps_km: float = Field(5.0, gt=0, le=100, description="DBSCAN radius (km).")
     cluster_min_points: int = Field(3, ge=1, le=1000, description="DBSCAN core size.")
     singles_national: int = Field(

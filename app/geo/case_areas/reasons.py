@@ -98,7 +98,8 @@ def analyst_reasons(trace: dict, index: int) -> list[dict]:
     score = cite(f"{at}.score", "score")
     rank = cite(f"{at}.score_rank", "ordinal")
     total = cite("summary.candidates", "count")
-    out.append(cite.reason(f"score {score}, {rank} of {total} candidates"))
+    noun = _plural(trace["summary"]["candidates"], "candidate", "candidates")
+    out.append(cite.reason(f"score {score}, {rank} of {total} {noun}"))
     weighted = sorted(
         (n for n, w in trace["parameters"]["weights"].items() if w > 0),
         key=lambda n: (-c["contributions"][n], n),
@@ -192,9 +193,8 @@ def _source_reasons(cite: Cites, c: dict, at: str) -> list[dict]:
         k, s = max(clusters, key=lambda ks: (ks[1]["settlements"], -ks[0]))
         n = cite(f"{at}.sources[{k}].settlements", "count")
         eps = cite(f"{at}.sources[{k}].eps_km", "km")
-        out.append(cite.reason(
-            f"where a cluster of {n} informal settlements lies (DBSCAN, {eps} radius)"
-        ))  # fmt: skip
+        noun = _plural(s["settlements"], "informal settlement", "informal settlements")
+        out.append(cite.reason(f"where a cluster of {n} {noun} lies (DBSCAN, {eps} radius)"))
     for k, s in sources:
         if s["kind"] == "hotspot":
             level = cite(f"{at}.sources[{k}].confidence", "count")

@@ -32,6 +32,7 @@ import numpy as np
 
 from app.geo.case_areas.candidates import Candidate
 from app.geo.case_areas.params import LABELS, Parameters
+from app.wording import counted
 
 TIME_LIMIT_S = 20.0
 MAX_REPAIRS = 100
@@ -468,7 +469,7 @@ def constraint_report(inst: Instance, selected: Sequence[int]) -> dict:
     items: list[dict[str, Any]] = [{
         "id": "count", "kind": "count", "required": inst.n, "achieved": n_sel,
         "met": n_sel == inst.n,
-        "message": f"{n_sel} areas selected" + ("" if n_sel == inst.n else (
+        "message": f"{counted(n_sel, 'area')} selected" + ("" if n_sel == inst.n else (
             f", not {inst.n}: no comune is a candidate" if not inst.candidates else
             f", not {inst.n}: no more candidates can be added without sharing a comune")),
     }, {
@@ -481,24 +482,28 @@ def constraint_report(inst: Instance, selected: Sequence[int]) -> dict:
         met = len(got) >= req.minimum
         if req.kind == "quota":
             words = QUOTA_WORDS[req.subject]
-            message = f"{len(got)} areas where {words} (at least {req.minimum})"
+            message = f"{counted(len(got), 'area')} where {words} (at least {req.minimum})"
             if not met:
                 if req.minimum > inst.n:
-                    why = f"more than the {inst.n} areas asked for"
+                    why = f"more than the {counted(inst.n, 'area')} asked for"
                 elif len(req.members) < req.minimum:
-                    why = f"only {len(req.members)} candidates are of this type"
+                    why = f"only {counted(len(req.members), 'candidate')} of this type"
                 else:
                     why = "no more fit with the other constraints"
                 message = (
-                    f"quota not met: at least {req.minimum} areas where {words} were asked, "
-                    f"the best feasible selection has {len(got)} ({why})"
+                    f"quota not met: at least {counted(req.minimum, 'area')} where {words} "
+                    f"{'was' if req.minimum == 1 else 'were'} asked, the best feasible "
+                    f"selection has {len(got)} ({why})"
                 )
         else:
-            message = f"{len(got)} areas in {req.subject} (at least 1: it has candidates)"
+            message = (
+                f"{counted(len(got), 'area')} in {req.subject} (at least 1: it has candidates)"
+            )
             if not met:
                 message = (
-                    f"ripartizione not covered: {req.subject} has {len(req.members)} candidates "
-                    "but none fits with the other constraints"
+                    f"ripartizione not covered: {req.subject} has "
+                    f"{counted(len(req.members), 'candidate')} but none fits with the other "
+                    "constraints"
                 )
         items.append({
             "id": req.id, "kind": req.kind, "subject": req.subject, "required": req.minimum,
@@ -518,9 +523,10 @@ def constraint_report(inst: Instance, selected: Sequence[int]) -> dict:
         message = f"the closest two areas are {closest} km apart (at least {asked:g} km)"
     else:
         message = (
-            f"minimum distance not met: {n_sel} areas do not fit {asked:g} km apart; it was "
-            f"lowered to {inst.min_distance_km:g} km, the largest at which they fit, and "
-            f"{len(pairs)} pairs of areas are closer than {asked:g} km (closest {closest} km)"
+            f"minimum distance not met: {counted(n_sel, 'area')} do not fit {asked:g} km apart; "
+            f"it was lowered to {inst.min_distance_km:g} km, the largest at which they fit, and "
+            f"{counted(len(pairs), 'pair')} of areas {'is' if len(pairs) == 1 else 'are'} closer "
+            f"than {asked:g} km (closest {closest} km)"
         )
     items.append({
         "id": "min_distance", "kind": "min_distance", "required": asked, "achieved": closest,

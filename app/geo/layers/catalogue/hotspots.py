@@ -1,10 +1,17 @@
-"""The hot-spots layer of a survey wave: a stored Gi* run, per comune (analysts only)."""
+"""The hot-spots layer of a survey wave: the wave's defined Gi* run, per comune (analysts only).
+
+The run is the one `hotspot_pins` defines: the parameters an analyst pinned for the wave, or the
+defaults, on the current data state; it is computed on first read. Every feature names them.
+"""
 
 from __future__ import annotations
 
 from sqlalchemy import Float, Select, String, column, func, select, true
+from sqlalchemy.orm import Session
 
-from app.geo.analysis.models import HotspotRun
+from app.geo.analysis.hotspot_pins import layer_run, prepare_layer_run
+from app.geo.analysis.hotspots import DEFAULTS
+from app.geo.analysis.models import HotspotPin, HotspotRun
 from app.geo.layers.registry import Field, Layer, LayerContext
 from app.geo.reference.models import Comune
 
@@ -22,15 +29,8 @@ ITEM = (
 )
 
 
-def _latest(survey_id: int):
-    """The latest Gi* computed for the wave (GET /api/v1/surveys/{code}/hotspots computes one)."""
-    return (
-        select(HotspotRun.id)
-        .where(HotspotRun.survey_id == survey_id)
-        .order_by(HotspotRun.computed_at.desc(), HotspotRun.id.desc())
-        .limit(1)
-        .scalar_subquery()
-    )
+def _prepare(session: Session, ctx: LayerContext) -> None:
+    prepare_layer_run(session, ctx.wave)
 
 
 def _rows(ctx: LayerContext) -> Select:
@@ -38,14 +38,19 @@ def _rows(ctx: LayerContext) -> Select:
     comune = (Comune.vintage == survey.vintage) & (Comune.code == ITEM.c.code)
     return (
         select().select_from(HotspotRun).join(ITEM, true()).join(Comune, comune)
-        .where(HotspotRun.id == _latest(survey.id))
+        .outerjoin(HotspotPin, HotspotPin.survey_id == HotspotRun.survey_id)
+        .where(HotspotRun.id == layer_run(survey.id))
     )  # fmt: skip
 
 
 HOTSPOTS = Layer(
     name="hotspots",
     title="Hot spots",
-    description="The latest Getis-Ord Gi* computed for the wave, per comune.",
+    description=(
+        "Getis-Ord Gi* per comune on the current data, with the Gi* parameters an analyst "
+        f"pinned for the wave, or else the defaults ({DEFAULTS.indicator}, "
+        f"{DEFAULTS.permutations} permutations, seed {DEFAULTS.seed}); every feature names them."
+    ),
     geometry_type="MultiPolygon",
     fields=(
         Field("code", "string", "6-digit ISTAT code of the comune.", ITEM.c.code),
@@ -72,10 +77,18 @@ HOTSPOTS = Layer(
         ),
         Field("permutations", "integer", "Permutations of the test.", HotspotRun.permutations),
         Field("seed", "integer", "Seed of the permutations.", HotspotRun.seed),
+        Field(
+            "pinned",
+            "boolean",
+            "The parameters were pinned by an analyst (false: the wave's defaults).",
+            HotspotPin.survey_id.is_not(None),
+        ),
+        Field("fingerprint", "string", "The data state it ran on.", HotspotRun.fingerprint),
         Field("computed_at", "datetime", "When it was computed.", HotspotRun.computed_at),
     ),  # fmt: skip
     rows=_rows,
     geometry=Comune.geom,
     id_field="code",
     restricted=True,
+    prepare=_prepare,
 )
