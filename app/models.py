@@ -8,6 +8,7 @@ from app.census.models import (
     Survey,
     Token,
 )
+from app.geo.analysis.nonresponse.models import PresenceEstimate, PresenceFit
 from app.geo.case_areas.models import CaseArea, CaseAreaRun
 from app.geo.models import AccessLog, Comune, ComuneNeighbour, ComuniVintage, HotspotRun
 
@@ -21,6 +22,8 @@ __all__ = [
     "HotspotRun",
     "FormalSettlementRow",
     "InformalSettlementRow",
+    "PresenceEstimate",
+    "PresenceFit",
     "Response",
     "Revision",
     "Survey",

@@ -1,0 +1,1 @@
+"""Analysis of a wave's answers: indicators, disclosure, hot spots, clusters and non-response."""
