@@ -17,6 +17,7 @@ from app.main import create_app
 from tests.utils.databases import create_database, drop_database, load_vintages, migrate
 from tests.utils.inprocess import inprocess_client
 from tests.utils.live import live_server
+from tests.utils.truth import TruthWave, open_truth_wave
 
 PREFIX = "incas_test"
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -97,3 +98,35 @@ def national_survey(engine) -> str:
         )
         assert not result.rejected, result.rejected[:3]
     return "national"
+
+
+@pytest.fixture(scope="session")
+def truth_wave() -> Iterator[TruthWave]:
+    """A national wave whose truth is known for every comune (2021 comuni, about half answer).
+
+    It is committed, so it gets a database of its own rather than the shared one.
+    """
+    url = create_database(PREFIX)
+    engine = make_engine(url)
+    try:
+        migrate(url)
+        load_vintages(url, (2021,))
+        with Session(engine) as session, session.begin():
+            truth = open_truth_wave(session, code="truth", seed=11)
+        yield TruthWave(url, engine, "truth", truth)
+    finally:
+        engine.dispose()
+        drop_database(url, PREFIX)
+
+
+@pytest.fixture
+def truth_session(truth_wave: TruthWave) -> Iterator[Session]:
+    """A session on the truth wave's database whose work is rolled back after the test."""
+    with truth_wave.engine.connect() as conn:
+        trans = conn.begin()
+        sess = Session(bind=conn, join_transaction_mode="create_savepoint")
+        try:
+            yield sess
+        finally:
+            sess.close()
+            trans.rollback()
