@@ -16,6 +16,7 @@ from app.api import (
     exports,
     health,
     indicators,
+    nonresponse,
     ogc,
     responses,
     surveys,
@@ -67,7 +68,7 @@ def create_app(database_url: str | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     errors.install(app)
-    for module in (health, comuni, surveys, responses, indicators, case_areas):
+    for module in (health, comuni, surveys, responses, indicators, nonresponse, case_areas):
         app.include_router(module.router)
     for module in (wfs, ogc, tiles, exports):
         app.include_router(module.router)
