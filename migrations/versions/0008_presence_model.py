@@ -36,6 +36,7 @@ def upgrade() -> None:
             server_default=sa.text("now()"),
             nullable=False,
         ),
+        sa.Column("estimates_stored_at", sa.DateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
             ["survey_id"],
             ["surveys.id"],
@@ -53,6 +54,7 @@ def upgrade() -> None:
         sa.Column("code", sa.String(length=6), nullable=False),
         sa.Column("responded", sa.Boolean(), nullable=False),
         sa.Column("p_workers_present", sa.Float(), nullable=False),
+        sa.Column("rank", sa.Integer(), nullable=True),
         sa.Column("drivers", postgresql.JSONB(astext_type=sa.Text()), nullable=False),
         sa.ForeignKeyConstraint(
             ["fit_id"],

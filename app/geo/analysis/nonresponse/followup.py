@@ -26,6 +26,14 @@ CSV_COLUMNS = (
 )  # fmt: skip
 
 
+# What a row of the list says: its rank, the comune, and the estimate with its facts.
+ITEM = (
+    PresenceEstimate.rank, Comune.code, Comune.name, Comune.province_code,
+    Comune.province_acronym, Comune.region_code, Comune.region_name, Comune.ripartizione,
+    Comune.population_2011, PresenceEstimate.p_workers_present, PresenceEstimate.drivers,
+)  # fmt: skip
+
+
 @dataclass(frozen=True)
 class FollowUpFilter:
     """Where the census team is looking: a region and a province, by code or name."""
@@ -55,37 +63,12 @@ def fit_summary(fit: PresenceFit, stored: bool) -> dict:
     }  # fmt: skip
 
 
-def _ranked(fit: PresenceFit, vintage: int, flt: FollowUpFilter) -> Select:
-    order = (
-        PresenceEstimate.p_workers_present.desc(),
-        Comune.population_2011.desc().nulls_last(),
-        Comune.code,
-    )
-    ranks = (
-        select(PresenceEstimate.code, func.row_number().over(order_by=order).label("rank"))
-        .join(Comune, (Comune.code == PresenceEstimate.code) & (Comune.vintage == vintage))
-        .where(PresenceEstimate.fit_id == fit.id, PresenceEstimate.responded.is_(False))
-        .subquery()
-    )
+def _listed(fit: PresenceFit, vintage: int, flt: FollowUpFilter, *columns) -> Select:
     stmt = (
-        select(
-            ranks.c.rank,
-            Comune.code,
-            Comune.name,
-            Comune.province_code,
-            Comune.province_acronym,
-            Comune.region_code,
-            Comune.region_name,
-            Comune.ripartizione,
-            Comune.population_2011,
-            PresenceEstimate.p_workers_present,
-            PresenceEstimate.drivers,
-        )
-        .join(Comune, (Comune.code == ranks.c.code) & (Comune.vintage == vintage))
-        .join(
-            PresenceEstimate,
-            (PresenceEstimate.fit_id == fit.id) & (PresenceEstimate.code == ranks.c.code),
-        )
+        select(*columns)
+        .select_from(PresenceEstimate)
+        .join(Comune, (Comune.code == PresenceEstimate.code) & (Comune.vintage == vintage))
+        .where(PresenceEstimate.fit_id == fit.id, PresenceEstimate.rank.is_not(None))
     )
     if flt.region:
         stmt = stmt.where(in_region(flt.region))
@@ -120,9 +103,8 @@ def follow_up(
 ) -> FollowUp:  # fmt: skip
     """Return one page of the silent comuni, ranked by the estimated presence of workers."""
     fit, stored = presence_fit(session, survey, seed)
-    stmt = _ranked(fit, survey.vintage, flt)
-    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    page = stmt.order_by("rank").offset(offset)
+    total = session.scalar(_listed(fit, survey.vintage, flt, func.count())) or 0
+    page = _listed(fit, survey.vintage, flt, *ITEM).order_by(PresenceEstimate.rank).offset(offset)
     if limit is not None:
         page = page.limit(limit)
     rows = [dict(r._mapping) for r in session.execute(page)]

@@ -48,6 +48,10 @@ class PresenceFit(Base):
     computed_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now()
     )
+    # When its per-comune estimates were stored; null once they are dropped to save room (only
+    # the newest fits of a wave keep them: 7,903 rows each). Asked again, they are recomputed,
+    # identical: same data, same seed.
+    estimates_stored_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class PresenceEstimate(Base):
@@ -66,5 +70,8 @@ class PresenceEstimate(Base):
     code: Mapped[str] = mapped_column(String(6))
     responded: Mapped[bool] = mapped_column(Boolean)
     p_workers_present: Mapped[float] = mapped_column(Float)
+    # Place in the follow-up list (silent comuni only): highest estimate first, then the larger
+    # comune, then the code. Fixed per fit, so pages and filters read it instead of sorting.
+    rank: Mapped[int | None] = mapped_column(Integer)
     # [{"group", "text", "effect"}]: the facts that move the estimate most, in plain words.
     drivers: Mapped[list[dict]] = mapped_column(JSONB)

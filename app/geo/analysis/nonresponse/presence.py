@@ -22,13 +22,16 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Float,
+    Integer,
     String,
     Text,
     bindparam,
     cast,
+    delete,
     func,
     literal,
     select,
+    update,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, insert
 from sqlalchemy.orm import Session
@@ -54,6 +57,9 @@ CV_FOLDS = 5
 # Below this many respondents of each answer, no regression is fitted: each comune gets its
 # region's rate (leave-one-out), and the model says so.
 MIN_PER_CLASS = 10
+# Fits of a wave whose per-comune estimates are kept (7,903 rows each); older ones keep only
+# their trace. Every write makes a new data state, so a census would otherwise pile up millions.
+ESTIMATES_KEPT = 20
 
 
 @dataclass(frozen=True)
@@ -184,6 +190,18 @@ def _estimate(geo: Geography, answers: Answers, features: FeatureSet, seed: int)
     return Estimates(p, contributions, readings, model, cv["auc"], cv, respondents, reporting)
 
 
+def follow_up_ranks(geo: Geography, answers: Answers, p: np.ndarray) -> list[int | None]:
+    """Rank the silent comuni: highest estimate first, then the larger comune, then the code."""
+    population = geo.comuni["population_2011"].fillna(-1).to_numpy(dtype=float)
+    silent = np.flatnonzero(~answers.responded)
+    # lexsort sorts by the last key first; the codes are in order already, so the index breaks ties.
+    order = silent[np.lexsort((silent, -population[silent], -p[silent]))]
+    ranks: list[int | None] = [None] * len(p)
+    for place, i in enumerate(order, start=1):
+        ranks[i] = place
+    return ranks
+
+
 def _stored(session: Session, key: dict) -> PresenceFit | None:
     return session.scalar(select(PresenceFit).filter_by(**key))
 
@@ -193,49 +211,93 @@ def presence_fit(session: Session, survey: Survey, seed: int = 0) -> tuple[Prese
     key = {"survey_id": survey.id, "fingerprint": data_fingerprint(session, survey),
            "seed": seed, "method": METHOD}  # fmt: skip
     fit = _stored(session, key)
-    if fit is not None:
+    if fit is not None and fit.estimates_stored_at is not None:
         return fit, True
     geo = geography(session, survey.vintage)
     answers = read_answers(session, survey, geo)
-    key["fingerprint"] = answers.fingerprint
+    if answers.fingerprint != key["fingerprint"]:  # a write landed in between: follow it
+        key["fingerprint"] = answers.fingerprint
+        fit = _stored(session, key)
     features = build_features(geo, answers)
     result = estimate(geo, answers, features, seed)
-    fit_id = session.scalar(
-        insert(PresenceFit)
-        .values(
-            **key,
-            respondents=result.respondents,
-            reporting=result.reporting,
-            model=result.model,
-            cv_auc=result.cv_auc,
-            cv=result.cv,
+    if fit is None:
+        fit_id = session.scalar(
+            insert(PresenceFit)
+            .values(
+                **key,
+                respondents=result.respondents,
+                reporting=result.reporting,
+                model=result.model,
+                cv_auc=result.cv_auc,
+                cv=result.cv,
+                estimates_stored_at=func.clock_timestamp(),
+            )
+            .on_conflict_do_nothing()
+            .returning(PresenceFit.id)
         )
-        .on_conflict_do_nothing()
-        .returning(PresenceFit.id)
-    )
-    if fit_id is None:  # another request stored this state first
-        fit = _stored(session, key)
-        assert fit is not None
-        return fit, True
+        if fit_id is None:  # another request stored this state first
+            stored = _stored(session, key)
+            assert stored is not None
+            return stored, True
+    else:  # its estimates were dropped: the same data and seed give them back
+        fit_id = fit.id
+        session.execute(
+            update(PresenceFit)
+            .where(PresenceFit.id == fit_id)
+            .values(estimates_stored_at=func.clock_timestamp())
+        )
+    _store_estimates(session, fit_id, geo, answers, features, result)
+    _drop_old_estimates(session, survey.id)
+    fit = session.get(PresenceFit, fit_id, populate_existing=True)
+    assert fit is not None
+    return fit, False
+
+
+def _store_estimates(
+    session: Session, fit_id: int, geo: Geography, answers: Answers, features: FeatureSet,
+    result: Estimates,
+) -> None:  # fmt: skip
     texts = drivers(geo, features, result.contributions, result.readings)
+    p = np.round(result.p, 6)
     # One statement, the columns as arrays: eight times faster than a row per parameter set.
     session.execute(
         insert(PresenceEstimate).from_select(
-            ["fit_id", "code", "responded", "p_workers_present", "drivers"],
+            ["fit_id", "code", "responded", "p_workers_present", "rank", "drivers"],
             select(
                 literal(fit_id, BigInteger),
                 func.unnest(bindparam("codes", list(geo.codes), ARRAY(String))),
                 func.unnest(bindparam("responded", answers.responded.tolist(), ARRAY(Boolean))),
-                func.unnest(bindparam("p", np.round(result.p, 6).tolist(), ARRAY(Float))),
+                func.unnest(bindparam("p", p.tolist(), ARRAY(Float))),
+                func.unnest(bindparam("rank", follow_up_ranks(geo, answers, p), ARRAY(Integer))),
                 func.jsonb_array_elements(
                     cast(bindparam("drivers", json.dumps(texts), Text), JSONB)
                 ),
             ),
         )
     )
-    fit = session.get(PresenceFit, fit_id)
-    assert fit is not None
-    return fit, False
+
+
+def _drop_old_estimates(session: Session, survey_id: int) -> None:
+    """Keep the per-comune estimates of the newest fits only; every fit keeps its trace."""
+    # Newest by estimates_stored_at, which is the clock's time (not the transaction's), so
+    # that fits stored in one transaction still have an order.
+    newest = (
+        select(PresenceFit.id)
+        .where(PresenceFit.survey_id == survey_id, PresenceFit.estimates_stored_at.is_not(None))
+        .order_by(PresenceFit.estimates_stored_at.desc(), PresenceFit.id.desc())
+        .limit(ESTIMATES_KEPT)
+    )
+    old = select(PresenceFit.id).where(
+        PresenceFit.survey_id == survey_id,
+        PresenceFit.estimates_stored_at.is_not(None),
+        PresenceFit.id.not_in(newest),
+    )
+    dropped = list(session.scalars(old))
+    if dropped:
+        session.execute(delete(PresenceEstimate).where(PresenceEstimate.fit_id.in_(dropped)))
+        session.execute(
+            update(PresenceFit).where(PresenceFit.id.in_(dropped)).values(estimates_stored_at=None)
+        )
 
 
 def presence_probabilities(session: Session, survey: Survey, seed: int = 0) -> dict[str, float]:

@@ -12,6 +12,7 @@ from sqlalchemy import text
 from app.census.responses import submit
 from app.census.surveys import get_survey
 from app.census.tokens import Principal
+from app.geo.analysis.nonresponse import presence
 from app.geo.analysis.nonresponse.features import (
     FEATURES,
     build_features,
@@ -180,3 +181,24 @@ def test_too_few_answers_fall_back_to_the_region_rate(session):
     # Puglia: 2 of 2 respondents report workers; Piemonte: 0 of 1; elsewhere nobody answered.
     assert p["071020"] == pytest.approx(3 / 4) and p["001002"] == pytest.approx(1 / 3)
     assert p["058091"] == pytest.approx(1 / 2)
+
+
+def test_only_the_newest_fits_keep_their_estimates(truth_session, truth_wave, monkeypatch):
+    monkeypatch.setattr(presence, "ESTIMATES_KEPT", 1)
+    survey = get_survey(truth_session, truth_wave.code)
+    first, _ = presence_fit(truth_session, survey, seed=0)
+    before = presence_probabilities(truth_session, survey, seed=0)
+
+    other, _ = presence_fit(truth_session, survey, seed=1)  # the same data, another seed
+    truth_session.refresh(first)
+    dropped = truth_session.scalar(
+        text("select count(*) from presence_estimates where fit_id = :f"), {"f": first.id}
+    )
+    stored_at, trace = first.estimates_stored_at, (first.model, first.cv_auc)
+    again, stored = presence_fit(truth_session, survey, seed=0)
+
+    assert dropped == 0 and stored_at is None
+    assert trace[0]["features"] and trace[1]  # the trace stays
+    assert again.id == first.id and not stored
+    assert presence_probabilities(truth_session, survey, seed=0) == before
+    assert other.id != first.id
