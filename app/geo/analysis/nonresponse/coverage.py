@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from sqlalchemy import ColumnElement, String, cast, func, literal, select
 from sqlalchemy.orm import Session
@@ -19,17 +19,16 @@ COVERAGE_LEVELS: tuple[CoverageLevel, ...] = (
 LOW_COVERAGE = 0.5
 
 
-def unit_key(level: CoverageLevel) -> tuple[ColumnElement, ColumnElement]:
+def unit_key(level: CoverageLevel) -> tuple[ColumnElement[Any], ColumnElement[Any]]:
     """Return the code and name of a comune's unit at a level, as the indicators spell them."""
-    if level == "comune":
-        return Comune.code, Comune.name
-    if level == "province":
-        return Comune.province_code, Comune.province_name
-    if level == "region":
-        return Comune.region_code, Comune.region_name
-    if level == "ripartizione":
-        return cast(Comune.ripartizione_code, String), Comune.ripartizione
-    return literal("IT"), literal("Italia")
+    columns: dict[str, tuple[ColumnElement[Any], ColumnElement[Any]]] = {
+        "comune": (Comune.code.expression, Comune.name.expression),
+        "province": (Comune.province_code.expression, Comune.province_name.expression),
+        "region": (Comune.region_code.expression, Comune.region_name.expression),
+        "ripartizione": (cast(Comune.ripartizione_code, String), Comune.ripartizione.expression),
+        "italy": (literal("IT"), literal("Italia")),
+    }
+    return columns[level]
 
 
 @dataclass(frozen=True)

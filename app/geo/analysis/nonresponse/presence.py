@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from sqlalchemy import (
@@ -97,7 +98,9 @@ def _pipeline():
     return make_pipeline(StandardScaler(), LogisticRegression(C=PENALTY_C, max_iter=5000))
 
 
-def _cross_validate(X: np.ndarray, y: np.ndarray, provinces: np.ndarray, seed: int) -> dict:
+def _cross_validate(
+    X: np.ndarray, y: np.ndarray, provinces: np.ndarray, seed: int
+) -> dict[str, Any]:
     """Out-of-fold predictions with whole provinces held out; their pooled AUC, and per fold."""
     from sklearn.model_selection import GroupKFold
 
@@ -146,8 +149,8 @@ def _estimate(geo: Geography, answers: Answers, features: FeatureSet, seed: int)
             f"fewer than {MIN_PER_CLASS} respondents report workers, or fewer than that "
             "report none: no regression is fitted"
         )
-        model = {"kind": "region_rate", "reason": reason}
-        cv = {"auc": None, "folds": [], "reason": model["reason"], "baseline_auc": baseline}
+        model: dict[str, Any] = {"kind": "region_rate", "reason": reason}
+        cv: dict[str, Any] = {"auc": None, "folds": [], "reason": reason, "baseline_auc": baseline}
         contributions = np.zeros((len(prior), len(GROUPS)))
         contributions[:, GROUPS.index("region")] = 1.0  # the only fact behind the estimate
         return Estimates(
