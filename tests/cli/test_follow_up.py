@@ -20,7 +20,6 @@ def test_export_writes_every_silent_comune(truth_wave, tmp_path):
     out = tmp_path / "follow-up.csv"
 
     r = incas(truth_wave, "follow-up", "export", "--survey", "truth", "--out", str(out))
-    again = incas(truth_wave, "follow-up", "export", "--survey", "truth", "--out", str(out))
 
     assert r.returncode == 0, r.stderr
     rows = list(csv.DictReader(out.open(encoding="utf-8")))
@@ -29,16 +28,21 @@ def test_export_writes_every_silent_comune(truth_wave, tmp_path):
     assert {row["code"] for row in rows} == set(silent)
     assert all(row["reasons"] for row in rows)
     assert f"wrote {len(silent)} comuni" in r.stdout and "model estimates" in r.stdout
-    assert again.returncode == 1 and "exists" in again.stderr
     assert [p.name for p in tmp_path.iterdir()] == ["follow-up.csv"]
 
 
-def test_export_of_one_province(truth_wave, tmp_path):
+def test_export_of_one_province_never_overwrites(truth_wave, tmp_path):
     out = tmp_path / "rg.csv"
+    out.write_text("kept\n")
 
+    refused = incas(truth_wave, "follow-up", "export", "--survey", "truth", "--province", "RG",
+                    "--out", str(out))  # fmt: skip
+    kept = out.read_text()
+    out.unlink()
     r = incas(truth_wave, "follow-up", "export", "--survey", "truth", "--province", "RG",
               "--out", str(out))  # fmt: skip
 
+    assert refused.returncode == 1 and "exists" in refused.stderr and kept == "kept\n"
     assert r.returncode == 0, r.stderr
     rows = list(csv.DictReader(out.open(encoding="utf-8")))
     assert rows and {row["province_acronym"] for row in rows} == {"RG"}
