@@ -82,7 +82,8 @@ def fact(group: str, facts: dict[str, np.ndarray], i: int) -> str:
     if group == "ripartizione":
         where = f"in the {facts['ripartizione'][i]} ripartizione"
         return _rate(f("ripartizione_reporting"), f("ripartizione_respondents"), where, own)
-    area = f"{facts['area_km2'][i]:,.0f} km²"
+    km2 = facts["area_km2"][i]
+    area = f"{km2:,.0f} km²" if km2 >= 10 else f"{km2:.1f} km²"
     if not facts["population_known"][i]:
         return f"2011 population unknown, {area}"
     return f"{int(facts['population_2011'][i]):,} residents (2011 census) on {area}"
