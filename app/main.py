@@ -19,6 +19,7 @@ from app.api import (
     hotspot_pins,
     indicators,
     me,
+    nonresponse,
     ogc,
     openapi,
     responses,
@@ -74,7 +75,17 @@ def create_app(database_url: str | None = None) -> FastAPI:
         )
     app.add_middleware(PrivateAnswers)
     app.add_middleware(RequestContext)  # outermost: every answer gets its id and headers
-    for module in (health, comuni, surveys, responses, indicators, hotspot_pins, case_areas, me):
+    for module in (
+        health,
+        comuni,
+        surveys,
+        responses,
+        indicators,
+        nonresponse,
+        hotspot_pins,
+        case_areas,
+        me,
+    ):
         app.include_router(module.router)
     for module in (wfs, ogc, tiles, exports):
         app.include_router(module.router)

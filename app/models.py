@@ -9,6 +9,7 @@ from app.census.models import (
     Token,
 )
 from app.geo.analysis.models import HotspotPin, HotspotRun, PublishedIndicators
+from app.geo.analysis.nonresponse.models import PresenceEstimate, PresenceFit
 from app.geo.case_areas.models import CaseArea, CaseAreaRun
 from app.geo.layers.models import AccessLog
 from app.geo.reference.models import Comune, ComuneNeighbour, ComuniVintage, UnitBoundary
@@ -25,6 +26,8 @@ __all__ = [
     "HotspotRun",
     "InformalSettlementRow",
     "PublishedIndicators",
+    "PresenceEstimate",
+    "PresenceFit",
     "Response",
     "Revision",
     "Survey",

@@ -33,6 +33,7 @@ from tests.utils.databases import (
 )
 from tests.utils.inprocess import inprocess_client
 from tests.utils.live import live_server
+from tests.utils.truth import TruthWave, open_truth_wave
 
 PREFIX = "incas_test"
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -155,3 +156,32 @@ def national_survey(request: pytest.FixtureRequest, database_url: str) -> str:
     if _database_kind(request) != "national":
         raise pytest.UsageError('mark the module with pytest.mark.database("national")')
     return NATIONAL
+
+
+@pytest.fixture(scope="session")
+def truth_wave(template_url: str) -> Iterator[TruthWave]:
+    """A national wave whose truth is known for every comune (2021 comuni, about half answer).
+
+    It is committed, so it gets a database of its own rather than the shared one.
+    """
+    with copied_database(template_url, PREFIX) as url:
+        engine = make_engine(url)
+        try:
+            with Session(engine) as session, session.begin():
+                truth = open_truth_wave(session, code="truth", seed=11)
+            yield TruthWave(url, engine, "truth", truth)
+        finally:
+            engine.dispose()
+
+
+@pytest.fixture
+def truth_session(truth_wave: TruthWave) -> Iterator[Session]:
+    """A session on the truth wave's database whose work is rolled back after the test."""
+    with truth_wave.engine.connect() as conn:
+        trans = conn.begin()
+        sess = Session(bind=conn, join_transaction_mode="create_savepoint")
+        try:
+            yield sess
+        finally:
+            sess.close()
+            trans.rollback()

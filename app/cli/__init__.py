@@ -4,7 +4,17 @@ from __future__ import annotations
 
 import typer
 
-from app.cli import case_areas, comuni, db, indicators, responses, serve, surveys, tokens
+from app.cli import (
+    case_areas,
+    comuni,
+    db,
+    follow_up,
+    indicators,
+    responses,
+    serve,
+    surveys,
+    tokens,
+)
 
 app = typer.Typer(
     help="incas-census: load comuni, open survey waves, issue tokens, serve the API.",
@@ -18,6 +28,7 @@ app.add_typer(responses.app, name="responses")
 app.add_typer(responses.respondents, name="respondents")
 app.add_typer(case_areas.app, name="case-areas")
 app.add_typer(indicators.app, name="indicators")
+app.add_typer(follow_up.app, name="follow-up")
 app.add_typer(db.app, name="db")
 app.command("serve")(serve.serve)
 

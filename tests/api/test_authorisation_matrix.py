@@ -61,6 +61,9 @@ MATRIX: dict[tuple[str, str], dict[str, str]] = {
     ("PUT", f"{R}/responses/{{comune_code}}"): WRITERS,
     ("GET", f"{R}/responses/{{comune_code}}/revisions"): CALLERS,
     ("GET", f"{R}/indicators"): EVERYONE,  # the public view has small counts withheld
+    ("GET", f"{R}/progress"): EVERYONE,  # counts of comuni and shares, nothing personal
+    ("GET", f"{R}/follow-up"): ANALYSTS,
+    ("GET", f"{R}/presence-model"): ANALYSTS,
     ("GET", f"{R}/hotspots"): ANALYSTS,
     ("GET", f"{R}/hotspots/pin"): ANALYSTS,
     ("POST", f"{R}/hotspots/pin"): ANALYSTS,

@@ -1,1 +1,1 @@
-"""Analysis of a wave's responses: indicators, disclosure control, hot spots, clusters."""
+"""Analysis of a wave's answers: indicators, disclosure, hot spots, clusters and non-response."""
