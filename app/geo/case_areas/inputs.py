@@ -13,7 +13,7 @@ from app.census.models import Response, Revision, Survey
 from app.errors import Conflict
 from app.geo.analysis.clusters import clusters
 from app.geo.analysis.disclosure import Pattern
-from app.geo.analysis.hotspots import hotspots
+from app.geo.analysis.hotspots import GiParameters, hotspot_run
 from app.geo.analysis.indicators import IndicatorTables, data_fingerprint
 from app.geo.analysis.publication import current_tables, public_pattern
 from app.geo.case_areas.params import Parameters
@@ -33,6 +33,7 @@ class Inputs:
     tables: IndicatorTables
     hot: dict[str, str]  # comune -> hot class, at the requested confidence
     hotspots_stored: bool
+    hotspot_summary: dict  # the Gi* run's respondents, islands and their handling
     clusters: list[dict]
     graph: dict[str, frozenset[str]]
     centroids: Centroids
@@ -97,11 +98,13 @@ def read_inputs(session: Session, survey: Survey, params: Parameters) -> Inputs:
     # figures: a re-run on unchanged data (another weight, another quota) reuses them.
     current = current_tables(session, survey, fingerprint)
     pattern = public_pattern(current)
-    items, stored = hotspots(
-        session, survey, params.hotspot_indicator, params.permutations, params.seed
-    )
+    gi = hotspot_run(
+        session, survey,
+        GiParameters(params.hotspot_indicator, params.permutations, params.seed,
+                     params.hotspot_nonresponse),
+    )  # fmt: skip
     hot_classes = HOT[params.hotspot_confidence]
-    hot = {i["code"]: i["class"] for i in items if i["class"] in hot_classes}
+    hot = {i["code"]: i["class"] for i in gi.items if i["class"] in hot_classes}
     found = clusters(session, survey, params.cluster_eps_km, params.cluster_min_points)
     ids = revision_ids(session, survey)
     # Each statement above saw the data committed when it started: if a response changed in
@@ -115,7 +118,8 @@ def read_inputs(session: Session, survey: Survey, params: Parameters) -> Inputs:
         revision_ids=ids,
         tables=current,
         hot=hot,
-        hotspots_stored=stored,
+        hotspots_stored=gi.stored,
+        hotspot_summary=gi.summary,
         clusters=found,
         graph=_graph(session, key),
         centroids=Centroids(session, key),

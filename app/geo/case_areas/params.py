@@ -87,6 +87,11 @@ class Parameters(BaseModel):
     hotspot_confidence: Literal[90, 95, 99] = Field(
         95, description="Least confidence of a hot spot (on the FDR-adjusted p)."
     )
+    hotspot_nonresponse: Literal["missing", "zero"] = Field(
+        DEFAULTS.nonresponse,
+        description="Gi* over the responding comuni only (missing, the default), or with silent "
+        "comuni counted as 0 (zero, for comparison).",
+    )
     permutations: int = Field(
         DEFAULTS.permutations, ge=0, le=MAX_PERMUTATIONS, description="Gi* permutations."
     )

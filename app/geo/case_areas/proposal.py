@@ -201,6 +201,10 @@ def _trace(
             "hotspots": {
                 "indicator": params.hotspot_indicator, "confidence": params.hotspot_confidence,
                 "permutations": params.permutations, "seed": params.seed,
+                "nonresponse": params.hotspot_nonresponse,
+                "respondents": inputs.hotspot_summary.get("respondents"),
+                "islands": inputs.hotspot_summary.get("islands"),
+                "island_comuni": inputs.hotspot_summary.get("island_comuni"),
                 "stored": inputs.hotspots_stored, "hot_comuni": sorted(inputs.hot),
             },
             "clusters": [
