@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
@@ -15,8 +16,11 @@ from app.geo.analysis.clusters import clusters
 from app.geo.analysis.disclosure import Pattern
 from app.geo.analysis.hotspots import GiParameters, hotspot_run
 from app.geo.analysis.indicators import IndicatorTables, data_fingerprint
+from app.geo.analysis.nonresponse.geography import geography
+from app.geo.analysis.nonresponse.presence import presence_fit, presence_probabilities
 from app.geo.analysis.publication import current_tables, public_pattern
 from app.geo.case_areas.params import Parameters
+from app.geo.case_areas.surroundings import RADIUS_KM, Surroundings
 from app.geo.reference.contiguity import neighbours
 from app.geo.reference.vintages import VintageKey
 
@@ -38,6 +42,7 @@ class Inputs:
     graph: dict[str, frozenset[str]]
     centroids: Centroids
     pattern: Pattern
+    surroundings: Surroundings
 
     @property
     def comuni(self) -> pd.DataFrame:
@@ -91,6 +96,32 @@ def revision_ids(session: Session, survey: Survey) -> list[int]:
     return list(session.scalars(query))
 
 
+def _surroundings(session: Session, survey: Survey, current: IndicatorTables) -> Surroundings:
+    """Who lies within 25 km of whom, who answered, and the silent comuni's presence estimates."""
+    fit, _ = presence_fit(session, survey)
+    if fit.fingerprint != current.fingerprint:
+        raise Conflict("data_changed", "responses changed during the selection; run it again")
+    probability = presence_probabilities(session, survey)
+    geo = geography(session, survey.vintage)
+    comuni = current.rows("comune")
+    codes = comuni.index.astype(str).tolist()
+    near = geo.bands[RADIUS_KM]
+    if codes != geo.codes.tolist():  # both are in code order; this only guards it
+        where = geo.index()
+        order = [where[c] for c in codes]
+        near = near[order][:, order]
+    responded = comuni["responded"].to_numpy() == 1
+    reporting = responded & (np.nan_to_num(comuni["workers_present"].to_numpy(dtype=float)) > 0)
+    return Surroundings(
+        near=near.tocsr(),
+        responded=responded,
+        reporting=reporting,
+        p=np.array([probability.get(c, np.nan) for c in codes], dtype=float),
+        population=np.nan_to_num(comuni["population_2011"].to_numpy(dtype=float)),
+        fit_id=fit.id,
+    )
+
+
 def read_inputs(session: Session, survey: Survey, params: Parameters) -> Inputs:
     """Read one consistent state of a wave and what the selection derives from it."""
     fingerprint = data_fingerprint(session, survey)
@@ -106,6 +137,7 @@ def read_inputs(session: Session, survey: Survey, params: Parameters) -> Inputs:
     hot_classes = HOT[params.hotspot_confidence]
     hot = {i["code"]: i["class"] for i in gi.items if i["class"] in hot_classes}
     found = clusters(session, survey, params.cluster_eps_km, params.cluster_min_points)
+    around = _surroundings(session, survey, current)
     ids = revision_ids(session, survey)
     # Each statement above saw the data committed when it started: if a response changed in
     # between, they describe different states, and the run would not be reproducible.
@@ -124,4 +156,5 @@ def read_inputs(session: Session, survey: Survey, params: Parameters) -> Inputs:
         graph=_graph(session, key),
         centroids=Centroids(session, key),
         pattern=pattern,
+        surroundings=around,
     )

@@ -136,6 +136,7 @@ def analyst_reasons(trace: dict, index: int) -> list[dict]:
     ))  # fmt: skip
     out.extend(_typology_reasons(cite, c, at))
     out.extend(_source_reasons(cite, c, at))
+    out.extend(_coverage_reasons(cite, c, at))
     needed = {cf["constraint"]: k for k, cf in enumerate(trace.get("counterfactuals", ()))}
     for j, item in enumerate(trace["constraints"]["items"]):
         if c["key"] not in item.get("areas", ()) or item["achieved"] > item["required"]:
@@ -212,6 +213,27 @@ def _source_reasons(cite: Cites, c: dict, at: str) -> list[dict]:
         parts = cite(f"{at}.merged_from", "len")
         out.append(cite.reason(f"merged from {parts} overlapping candidate groups"))
     return out
+
+
+def _coverage_reasons(cite: Cites, c: dict, at: str) -> list[dict]:
+    """Say so when most comuni around the area are silent, with the model's estimate there."""
+    around = c.get("surroundings") or {}
+    if not around.get("low_coverage"):
+        return []
+    s = f"{at}.surroundings"
+    answered, n = cite(f"{s}.responded", "count"), cite(f"{s}.comuni", "count")
+    km = cite(f"{s}.radius_km", "km")
+    text = f"only {answered} of {n} comuni within {km} answered"
+    if around["silent"]:
+        expected = cite(f"{s}.silent_expected", "count")
+        silent = cite(f"{s}.silent", "count")
+        low, high = cite(f"{s}.silent_low", "count"), cite(f"{s}.silent_high", "count")
+        level = cite(f"{s}.level", "share")
+        text += (
+            f"; the presence model expects workers in about {expected} of the {silent} silent "
+            f"ones ({level} interval {low} to {high}; a model estimate)"
+        )
+    return [cite.reason(text)]
 
 
 # --- public ------------------------------------------------------------------------------------
