@@ -220,13 +220,16 @@ def test_public_reasons_cite_only_published_figures(session, wave, default):
     for area in session.scalars(select(CaseArea).where(CaseArea.run_id == run.id)):
         for reason in area.public_reasons:
             for cite in reason["cites"]:
-                assert cite["kind"] in ("geography", "constraint", "published", "withheld")
+                assert cite["kind"] in (
+                    "geography", "constraint", "published", "withheld", "coverage"
+                )  # fmt: skip
                 if cite["kind"] == "published":
                     row = public[cite["code"]]
                     assert cite["field"] not in row["suppressed_fields"]
                     assert row[cite["field"]] == cite["value"]
                 withheld_seen += cite["kind"] == "withheld" or "withheld" in reason["text"]
         assert "score" not in " ".join(r["text"] for r in area.public_reasons)
+        assert "model" not in " ".join(r["text"] for r in area.public_reasons)
     assert withheld_seen  # the synthetic wave has small counts, and they stay hidden
 
 

@@ -161,3 +161,9 @@ def test_the_treatment_of_silence_is_part_of_the_stored_key(session, wave):
     with pytest.raises(ValidationFailed) as caught:
         hotspots(session, wave, "workers_seasonal", 9, 0, "ignore")  # type: ignore[arg-type]
     assert [p.path for p in caught.value.details] == ["nonresponse"]
+
+
+def test_a_wave_without_answers_has_nothing_to_test(session):
+    survey = open_survey(session)
+    items, _ = hotspots(session, survey, "workers_stable", 9, 0)
+    assert len(items) == 7903 and all(i["z"] is None and not i["responded"] for i in items)

@@ -147,7 +147,7 @@ def _restricted(
     return w, {c: len(links[c]) for c in codes}, borrowed, islands
 
 
-def _gi(y: np.ndarray, w: W, permutations: int, seed: int) -> tuple[np.ndarray, ...]:
+def _gi(y: np.ndarray, w: W | None, permutations: int, seed: int) -> tuple[np.ndarray, ...]:
     """Return Gi*'s z-scores, two-sided p-values and the permutation test's pseudo p-values."""
     import esda  # loaded where used, as in _weights_of
     from scipy.stats import norm
@@ -169,7 +169,8 @@ def _gi(y: np.ndarray, w: W, permutations: int, seed: int) -> tuple[np.ndarray, 
         p_sim = g.p_sim
     else:  # no permutations asked for: the analytical z-scores
         z, p_sim = analytical, g.p_norm
-    return z, 2 * norm.sf(np.abs(z)), p_sim
+    # A degenerate spread (two respondents, say) gives no p: none is no evidence.
+    return z, 2 * norm.sf(np.abs(z)), np.nan_to_num(p_sim, nan=1.0)
 
 
 def _classes(z: np.ndarray, p_fdr: np.ndarray) -> np.ndarray:
@@ -201,8 +202,11 @@ def compute(
         y = np.nan_to_num(raw, nan=0.0)
     else:
         tested = [c for c, r in zip(order, responded, strict=True) if r]
-        w, counts, borrowed, islands = _restricted(session, current.vintage_key, tested)
         y = raw[responded]
+        if tested:
+            w, counts, borrowed, islands = _restricted(session, current.vintage_key, tested)
+        else:  # nobody has answered: nothing to test
+            w, counts, borrowed = None, {}, {}
     z, p, p_sim = _gi(y, w, permutations, seed)
     p_fdr = false_discovery_control(p, method="bh") if len(p) else p
     classes = _classes(z, p_fdr)

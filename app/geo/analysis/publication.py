@@ -37,7 +37,7 @@ COVERAGE_DESCRIPTIONS = {
     "responded, 0-1; null where no population is known. Unit: share 0-1.",
     "coverage_area": "Share of the unit's area in comuni that responded, 0-1. Unit: share 0-1.",
     "low_coverage": "Less than half of the unit's residents (its area, where they are unknown) "
-    "are in comuni that responded: most of the figures are unknown.",
+    "are in comuni that responded: most of the figures are unknown. Unit: true or false.",
 }
 # Whole counts are published as integers; the midpoint of persons can end in .5.
 INTEGERS = {

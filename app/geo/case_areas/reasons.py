@@ -6,8 +6,9 @@ A reason is {"text", "cites"}. For analysts, each cite is {"path", "value", "kin
 
 Public reasons are built only from what the public may see: geography (comuni, provinces),
 constraints, and comune figures that the suppression pattern publishes. Each cites
-{"kind": "geography" | "constraint" | "published", ...}; a published cite names the cell
-(level, code, field) and its value. A withheld figure is never used: a total that would need
+{"kind": "geography" | "constraint" | "published" | "coverage", ...}; a published cite names
+the cell (level, code, field) and its value; a coverage cite, how many comuni around the area
+answered (public: the comuni layer says which answered), never the model's estimate. A withheld figure is never used: a total that would need
 one is given as "at least" the published part, or said to be withheld.
 """
 
@@ -311,6 +312,14 @@ def public_reasons(
             out.append({"text": "chosen for the quota of areas where "
                                 f"{QUOTA_WORDS[item['subject']]}",
                         "cites": [{"kind": "constraint", "id": item["id"]}]})  # fmt: skip
+    around = candidate.get("surroundings") or {}
+    if around.get("low_coverage"):  # which comuni answered is public (the comuni layer)
+        out.append({
+            "text": f"only {around['responded']} of {around['comuni']} comuni within "
+                    f"{around['radius_km']} km answered: the context around it is poorly known",
+            "cites": [{"kind": "coverage", "responded": around["responded"],
+                       "comuni": around["comuni"], "radius_km": around["radius_km"]}],
+        })  # fmt: skip
     for field, words in PUBLIC_FIGURES:
         cells, withheld = published.cells(field)
         known = sum(c["value"] for c in cells)

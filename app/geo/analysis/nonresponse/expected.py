@@ -22,11 +22,11 @@ FIELDS = ("workers_present_expected", "workers_present_expected_low",
 DESCRIPTIONS = {
     "workers_present_expected": "Model estimate, not an answer: the responding comuni that "
     "report foreign agri-food workers plus the silent comuni's presence probabilities "
-    "(presence model, Poisson-binomial). Analysts only.",
+    "(presence model, Poisson-binomial). Analysts only. Unit: comuni.",
     "workers_present_expected_low": "Model estimate: lower bound of the 90% interval of "
-    "workers_present_expected (equal-tailed). Analysts only.",
+    "workers_present_expected (equal-tailed). Analysts only. Unit: comuni.",
     "workers_present_expected_high": "Model estimate: upper bound of the 90% interval of "
-    "workers_present_expected (equal-tailed). Analysts only.",
+    "workers_present_expected (equal-tailed). Analysts only. Unit: comuni.",
 }
 
 
