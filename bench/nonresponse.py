@@ -73,6 +73,7 @@ from app.geo.analysis.nonresponse.presence import (  # noqa: E402
 )
 from app.geo.analysis.nonresponse.progress import PROGRESS_LEVELS, progress  # noqa: E402
 from app.geo.analysis.publication import current_tables  # noqa: E402
+from app.geo.reference.vintages import vintage_key  # noqa: E402
 from tests.utils.truth import NationalTruth, open_truth_wave  # noqa: E402
 
 EDITOR = Principal(None, "admin", "bench", frozenset(), None)
@@ -203,9 +204,10 @@ def neighbour_pairs(engine, runs: int) -> list[dict]:
     n = len(geo.xy)
 
     def kd_tree():
-        geography_module._cache.clear()
+        # Built afresh, past the cache that keeps it per load of the vintage.
         with Session(engine) as session:
-            return geography_module.geography(session, 2021).bands
+            key = vintage_key(session, 2021)
+            return geography_module._build(session, 2021, key).bands
 
     def stored_pairs():
         with Session(engine) as session:
