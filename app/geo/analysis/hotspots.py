@@ -201,8 +201,10 @@ def compute(
         w, counts, borrowed = w_all, counts_all, borrowed_all
         y = np.nan_to_num(raw, nan=0.0)
     else:
-        tested = [c for c, r in zip(order, responded, strict=True) if r]
-        y = raw[responded]
+        # A respondent's rate can be unknown too (its population is): it is left out as well.
+        known = responded & ~np.isnan(raw)
+        tested = [c for c, k in zip(order, known, strict=True) if k]
+        y = raw[known]
         if tested:
             w, counts, borrowed, islands = _restricted(session, current.vintage_key, tested)
         else:  # nobody has answered: nothing to test
