@@ -8,8 +8,9 @@ Public reasons are built only from what the public may see: geography (comuni, p
 constraints, and comune figures that the suppression pattern publishes. Each cites
 {"kind": "geography" | "constraint" | "published" | "coverage", ...}; a published cite names
 the cell (level, code, field) and its value; a coverage cite, how many comuni around the area
-answered (public: the comuni layer says which answered), never the model's estimate. A withheld figure is never used: a total that would need
-one is given as "at least" the published part, or said to be withheld.
+answered (public: the comuni layer says which answered), never the model's estimate. A
+withheld figure is never used: a total that would need one is given as "at least" the
+published part, or said to be withheld.
 """
 
 from __future__ import annotations
