@@ -13,11 +13,14 @@ from pydantic import BaseModel, Field, create_model
 
 from app.api.auth import AnalystDep, MaybePrincipal
 from app.api.deps import MAX_INT, Page, SessionDep, SurveyDep
+from app.api.nonresponse import FitSummary
 from app.geo.analysis import clusters as cluster_service
 from app.geo.analysis import hotspots as hotspot_service
 from app.geo.analysis.hotspots import DEFAULTS, MAX_PERMUTATIONS, MAX_SEED, GiParameters
 from app.geo.analysis.indicators import INDICATORS, LEVELS
 from app.geo.analysis.nonresponse.expected import DESCRIPTIONS as EXPECTED
+from app.geo.analysis.nonresponse.followup import fit_summary
+from app.geo.analysis.nonresponse.presence import presence_fit
 from app.geo.analysis.publication import (
     COVERAGE_DESCRIPTIONS,
     FIELDS,
@@ -92,9 +95,17 @@ def _csv(rows: list[dict]) -> Iterator[str]:
         buf.truncate()
 
 
+class IndicatorsOut(Page[IndicatorRow]):  # type: ignore[valid-type]
+    model: FitSummary | None = Field(
+        None,
+        description="Analysts only: the presence-model fit behind workers_present_expected "
+        "(a model estimate, not an answer). Absent from the public view.",
+    )
+
+
 @router.get(
     "/indicators",
-    response_model=Page[IndicatorRow],  # type: ignore[valid-type]
+    response_model=IndicatorsOut,
     # Fields a row does not carry stay out: the public's rows never name the model estimates.
     response_model_exclude_unset=True,
     summary="Indicators of one level, in JSON or CSV (public: small counts withheld)",
@@ -118,7 +129,12 @@ def get_indicators(
             headers={"Content-Disposition": f'attachment; filename="{survey.code}-{level}.csv"'},
         )
     limit = limit or 100
-    return Page(items=rows[offset : offset + limit], total=len(rows), limit=limit, offset=offset)
+    out = IndicatorsOut(
+        items=rows[offset : offset + limit], total=len(rows), limit=limit, offset=offset
+    )
+    if caller and caller.is_analyst:  # the rows carry the model's estimates: say which fit
+        out.model = FitSummary(**fit_summary(*presence_fit(session, survey)))
+    return out
 
 
 NULL_IF_SILENT = " Null for a comune that did not respond, under nonresponse=missing."

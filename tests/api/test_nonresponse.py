@@ -210,6 +210,9 @@ def test_indicators_say_their_coverage_and_only_analysts_get_the_estimate(client
     assert "workers_present_expected" not in public_csv.text
     assert "coverage_population" in public_csv.text.splitlines()[0]
     assert any(r["low_coverage"] for r in public) and not all(r["low_coverage"] for r in public)
+    assert "model" not in client.get(f"{BASE}/indicators", params={"level": "region"}).json()
+    model = full.json()["model"]
+    assert model["estimate"] == "model" and model["kind"] == "logistic_regression"
     for row in full.json()["items"]:
         low, high = row["workers_present_expected_low"], row["workers_present_expected_high"]
         assert row["workers_present"] <= low <= row["workers_present_expected"] <= high
