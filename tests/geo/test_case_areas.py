@@ -14,6 +14,7 @@ from app.geo.analysis.hotspots import hotspots
 from app.geo.analysis.nonresponse.presence import presence_fit, presence_probabilities
 from app.geo.analysis.publication import indicator_rows
 from app.geo.case_areas.candidates import Context, build_pool
+from app.geo.case_areas.compare import compare
 from app.geo.case_areas.inputs import read_inputs
 from app.geo.case_areas.models import CaseArea, CaseAreaRun
 from app.geo.case_areas.params import LABELS, parse_parameters
@@ -339,3 +340,16 @@ def test_min_coverage_excludes_poorly_covered_candidates(session, wave, default)
     default_run, _ = default
     assert default_run.trace["poorly_covered"] == []
     assert len(default_run.trace["candidates"]) == len(run.trace["candidates"]) + len(dropped)
+
+
+def test_a_comparison_says_an_area_left_for_its_poorly_covered_surroundings(session, wave, default):
+    before, doc = default
+    worst = min(doc["areas"], key=lambda a: a["surroundings"]["coverage"])
+    threshold = round(worst["surroundings"]["coverage"] + 0.001, 3)
+    after, _ = select_areas(session, wave, min_coverage=threshold)
+
+    diff = compare(session, get_survey(session, wave), before.id, after.id)
+
+    left = next(r for r in diff["areas"]["removed"] if r["comuni"] == worst["comuni"])
+    assert f"below the min_coverage of {threshold:g}" in left["why"]
+    assert any(p["path"] == "min_coverage" for p in diff["parameters"])
