@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from sqlalchemy import update
 
 from app.census.responses import submit
 from app.errors import ValidationFailed
-from app.geo.analysis.hotspots import compute, hotspots
+from app.geo.analysis.hotspots import GiParameters, compute, hotspot_run, hotspots
 from app.geo.analysis.indicators import IndicatorTables, tables
+from app.geo.analysis.models import HotspotRun
 from app.geo.analysis.nonresponse.geography import geography
 from app.geo.reference.contiguity import neighbours
 from tests.utils.auth import ADMIN
@@ -167,3 +169,15 @@ def test_a_wave_without_answers_has_nothing_to_test(session):
     survey = open_survey(session)
     items, _ = hotspots(session, survey, "workers_stable", 9, 0)
     assert len(items) == 7903 and all(i["z"] is None and not i["responded"] for i in items)
+
+
+def test_a_run_stored_before_summaries_reads_back_as_zero(session, wave):
+    items, _ = hotspots(session, wave, "workers_seasonal", 9, 0, "zero")
+    # As migration 0010 leaves a run stored before it: counted as zero, with no summary.
+    session.execute(update(HotspotRun).where(HotspotRun.survey_id == wave.id).values(summary={}))
+
+    run = hotspot_run(session, wave, GiParameters("workers_seasonal", 9, 0, "zero"))
+
+    assert run.stored and run.items == items
+    assert run.summary["nonresponse"] == "zero" and run.summary["tested"] == 7903
+    assert run.summary["respondents"] == len(CAPITANATA) + len(QUIET)

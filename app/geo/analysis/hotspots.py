@@ -242,6 +242,16 @@ def compute(
     return items, summary
 
 
+def _summary_before(items: list[dict]) -> dict:
+    """Describe a run stored before runs kept a summary: every comune tested, silence as 0."""
+    return {
+        "nonresponse": "zero", "comuni": len(items),
+        "respondents": sum(bool(i["responded"]) for i in items), "tested": len(items),
+        "islands": 0, "island_comuni": [], "island_handling": None,
+        "fdr_over": "the comuni tested",
+    }  # fmt: skip
+
+
 def hotspot_run(session: Session, survey: Survey, params: GiParameters) -> GiRun:
     """Return Gi* for every comune with its summary, stored per data state and parameters."""
     check_parameters(params)
@@ -251,7 +261,7 @@ def hotspot_run(session: Session, survey: Survey, params: GiParameters) -> GiRun
            "nonresponse": params.nonresponse}  # fmt: skip
     stored = session.execute(select(HotspotRun.items, HotspotRun.summary).filter_by(**key)).first()
     if stored is not None:
-        return GiRun(stored.items, True, stored.summary)
+        return GiRun(stored.items, True, stored.summary or _summary_before(stored.items))
     current = current_tables(session, survey, fingerprint)
     items, summary = compute(
         session, current, params.indicator, params.permutations, params.seed, params.nonresponse
