@@ -87,6 +87,9 @@ case "${1:-}" in
       restart)
         step "benchmark: submissions while PostgreSQL restarts (a private cluster of its own)"
         $VENV/bin/python bench/load_submit.py --restart-db --clients 50 --runs 1 ;;
+      cold)
+        step "benchmark: the first case-area selection after start, on new data, over HTTP"
+        $VENV/bin/python bench/cold_start.py "${@:2}" ;;
     esac
     ;;
   stop)

@@ -172,6 +172,9 @@ def take_backup(database_url: str, path: Path, progress: Progress | None = None)
     partial = path.with_name(path.name + ".partial")
     revision = _revision(url)
     rows = _row_counts(url, progress, "counting rows")
+    # The dump holds respondents' personal data: only the owner may read it, from the start.
+    partial.unlink(missing_ok=True)
+    partial.touch(mode=0o600)
     if progress:
         progress("pg_dump", 0, 1)
     _run([_tool("pg_dump"), "--format=custom", "--no-owner", "--no-privileges",
@@ -190,6 +193,7 @@ def take_backup(database_url: str, path: Path, progress: Progress | None = None)
         sha256=_sha256(path),
         rows=rows,
     )
+    manifest(path).touch(mode=0o600)
     manifest(path).write_text(json.dumps(asdict(backup), indent=2) + "\n")
     return backup
 

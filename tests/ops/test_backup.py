@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import stat
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -87,6 +88,9 @@ def test_backup_verify_and_restore(census_url: str, tmp_path: Path):
     manifest = json.loads(Path(f"{path}.json").read_text())
     assert manifest["revision"] == HEAD and manifest["rows"]["responses"] == 3
     assert path.read_bytes()[:5] == b"PGDMP"  # pg_dump's custom format
+    # Personal data inside: readable by the owner only, as the mailing CSV.
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert stat.S_IMODE(Path(f"{path}.json").stat().st_mode) == 0o600
     assert incas(census_url, "backup", str(path)).returncode == 1  # never overwrites
 
     verified = incas(census_url, "verify-backup", str(path))
