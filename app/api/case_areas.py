@@ -52,6 +52,12 @@ class Area(BaseModel):
     score: float = Field(description="Weighted mean of the normalised indicators, 0-1.")
     typology: dict[str, Any]
     indicators: dict[str, float]
+    surroundings: dict[str, Any] | None = Field(
+        description="The comuni within 25 km of the area's (its own left out): how many "
+        "answered (coverage), how many report workers, and the presence model's expected "
+        "number of silent ones with workers, with a 90% interval (a model estimate). Null "
+        "for runs stored before it was recorded."
+    )
     reasons: list[str]
     citations: list[list[dict[str, Any]]] = Field(
         description="For each reason, the trace values and constraints it cites."

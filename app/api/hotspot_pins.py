@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Body
 from pydantic import BaseModel, ConfigDict, Field
@@ -26,6 +26,10 @@ class PinIn(BaseModel):
     indicator: str = Field(DEFAULTS.indicator, description="A comune-level indicator field.")
     permutations: int = Field(DEFAULTS.permutations, ge=0, le=MAX_PERMUTATIONS)
     seed: int = Field(DEFAULTS.seed, ge=0, le=MAX_SEED)
+    nonresponse: Literal["missing", "zero"] = Field(
+        DEFAULTS.nonresponse,
+        description="missing: silent comuni are left out of the statistic; zero: they count 0.",
+    )
 
 
 class LayerRun(BaseModel):
@@ -34,6 +38,7 @@ class LayerRun(BaseModel):
     indicator: str
     permutations: int
     seed: int
+    nonresponse: str = Field(description="How silent comuni are treated: missing or zero.")
     pinned: bool = Field(description="Pinned by an analyst; false: the wave's defaults.")
     pinned_by: str | None = Field(description="Who pinned them: role and token label.")
     pinned_at: datetime | None
@@ -44,7 +49,8 @@ def _layer_run(session: Session, survey: Survey) -> LayerRun:
     if pin is None:
         return LayerRun(**vars(DEFAULTS), pinned=False, pinned_by=None, pinned_at=None)
     return LayerRun(indicator=pin.indicator, permutations=pin.permutations, seed=pin.seed,
-                    pinned=True, pinned_by=pin.pinned_by, pinned_at=pin.pinned_at)  # fmt: skip
+                    nonresponse=pin.nonresponse, pinned=True, pinned_by=pin.pinned_by,
+                    pinned_at=pin.pinned_at)  # fmt: skip
 
 
 @router.get("", response_model=LayerRun, summary="The Gi* parameters the layer shows (analysts)")

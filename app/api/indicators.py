@@ -13,11 +13,20 @@ from pydantic import BaseModel, Field, create_model
 
 from app.api.auth import AnalystDep, MaybePrincipal
 from app.api.deps import MAX_INT, Page, SessionDep, SurveyDep
+from app.api.nonresponse import FitSummary
 from app.geo.analysis import clusters as cluster_service
 from app.geo.analysis import hotspots as hotspot_service
-from app.geo.analysis.hotspots import DEFAULTS, MAX_PERMUTATIONS, MAX_SEED
+from app.geo.analysis.hotspots import DEFAULTS, MAX_PERMUTATIONS, MAX_SEED, GiParameters
 from app.geo.analysis.indicators import INDICATORS, LEVELS
-from app.geo.analysis.publication import FIELDS, INTEGERS, indicator_rows
+from app.geo.analysis.nonresponse.expected import DESCRIPTIONS as EXPECTED
+from app.geo.analysis.nonresponse.followup import fit_summary
+from app.geo.analysis.nonresponse.presence import presence_fit
+from app.geo.analysis.publication import (
+    COVERAGE_DESCRIPTIONS,
+    FIELDS,
+    INTEGERS,
+    indicator_rows,
+)
 
 router = APIRouter(prefix="/api/v1/surveys/{survey_code}", tags=["indicators"])
 
@@ -45,13 +54,34 @@ IndicatorRow = create_model(
     code=(str, Field(description="ISTAT code of the unit (IT for Italy).")),
     name=(str, Field(description="Name of the unit.")),
     **{name: _field(name) for name in FIELDS},
+    coverage_population=(
+        float | None,
+        Field(description=COVERAGE_DESCRIPTIONS["coverage_population"]),
+    ),
+    coverage_area=(float, Field(description=COVERAGE_DESCRIPTIONS["coverage_area"])),
+    low_coverage=(bool, Field(description=COVERAGE_DESCRIPTIONS["low_coverage"])),
+    workers_present_expected=(
+        float | None,
+        Field(
+            None, description=EXPECTED["workers_present_expected"] + " Absent from the public view."
+        ),
+    ),
+    workers_present_expected_low=(
+        int | None,
+        Field(None, description=EXPECTED["workers_present_expected_low"]),
+    ),
+    workers_present_expected_high=(
+        int | None,
+        Field(None, description=EXPECTED["workers_present_expected_high"]),
+    ),
     suppressed=(bool, Field(description="Some values of this row are withheld.")),
     suppressed_fields=(list[str], Field(description="The withheld fields.")),
 )
 
 
 def _csv(rows: list[dict]) -> Iterator[str]:
-    columns = ["level", "code", "name", *FIELDS, "suppressed", "suppressed_fields"]
+    # The rows' own keys: analysts' rows carry the model's estimates, the public's do not.
+    columns = list(rows[0]) if rows else ["level", "code", "name", *FIELDS]
     buf = io.StringIO()
     writer = csv.writer(buf)
     writer.writerow(columns)
@@ -65,9 +95,19 @@ def _csv(rows: list[dict]) -> Iterator[str]:
         buf.truncate()
 
 
+class IndicatorsOut(Page[IndicatorRow]):  # type: ignore[valid-type]
+    model: FitSummary | None = Field(
+        None,
+        description="Analysts only: the presence-model fit behind workers_present_expected "
+        "(a model estimate, not an answer). Absent from the public view.",
+    )
+
+
 @router.get(
     "/indicators",
-    response_model=Page[IndicatorRow],  # type: ignore[valid-type]
+    response_model=IndicatorsOut,
+    # Fields a row does not carry stay out: the public's rows never name the model estimates.
+    response_model_exclude_unset=True,
     summary="Indicators of one level, in JSON or CSV (public: small counts withheld)",
     responses={200: {"content": {"text/csv": {}}}},
 )
@@ -89,30 +129,71 @@ def get_indicators(
             headers={"Content-Disposition": f'attachment; filename="{survey.code}-{level}.csv"'},
         )
     limit = limit or 100
-    return Page(items=rows[offset : offset + limit], total=len(rows), limit=limit, offset=offset)
+    out = IndicatorsOut(
+        items=rows[offset : offset + limit], total=len(rows), limit=limit, offset=offset
+    )
+    if caller and caller.is_analyst:  # the rows carry the model's estimates: say which fit
+        out.model = FitSummary(**fit_summary(*presence_fit(session, survey)))
+    return out
+
+
+NULL_IF_SILENT = " Null for a comune that did not respond, under nonresponse=missing."
 
 
 class HotspotItem(BaseModel):
     code: str
     name: str
     value: float | None = Field(description="The indicator (unknown for non-respondents).")
-    responded: bool = Field(description="False: the comune counts 0 in the statistic.")
-    z: float = Field(description="Gi* standardised by its permutation distribution.")
-    p: float = Field(description="Two-sided p-value of z.")
-    p_sim: float = Field(description="Pseudo p-value of the permutation test.")
-    p_fdr: float = Field(description="p adjusted for false discoveries (Benjamini-Hochberg).")
-    class_: str = Field(
-        alias="class",
-        description="hot_99, hot_95, hot_90, cold_99, cold_95, cold_90 or not_significant.",
+    responded: bool = Field(
+        description="False: the comune did not respond; under nonresponse=missing it takes no "
+        "part in the statistic, under zero it counts 0."
     )
-    neighbours: int = Field(description="Contiguous comuni (or the nearest, for islands).")
-    nearest_neighbour_borrowed: bool = Field(description="An island joined to its nearest.")
+    z: float | None = Field(
+        description="Gi* standardised by its permutation distribution." + NULL_IF_SILENT
+    )
+    p: float | None = Field(description="Two-sided p-value of z." + NULL_IF_SILENT)
+    p_sim: float | None = Field(
+        description="Pseudo p-value of the permutation test." + NULL_IF_SILENT
+    )
+    p_fdr: float | None = Field(
+        description="p adjusted for false discoveries (Benjamini-Hochberg) over the comuni "
+        "tested." + NULL_IF_SILENT
+    )
+    class_: str | None = Field(
+        alias="class",
+        description="hot_99, hot_95, hot_90, cold_99, cold_95, cold_90 or not_significant."
+        + NULL_IF_SILENT,
+    )
+    neighbours: int | None = Field(
+        description="Comuni in its weights: contiguous (responding ones, under missing), or "
+        "the nearest for islands." + NULL_IF_SILENT
+    )
+    nearest_neighbour_borrowed: bool | None = Field(
+        description="Its weights include a nearest comune borrowed for an island." + NULL_IF_SILENT
+    )
+    island: bool = Field(
+        description="A respondent with no responding contiguous comune (an island made by "
+        "silence), joined to its nearest responding comune."
+    )
+
+
+class GiSummary(BaseModel):
+    nonresponse: str
+    comuni: int = Field(description="Comuni of the wave's vintage.")
+    respondents: int
+    tested: int = Field(description="Comuni in the statistic: respondents, or all under zero.")
+    islands: int = Field(description="Respondents left with no responding contiguous comune.")
+    island_comuni: list[str]
+    island_handling: str | None
+    fdr_over: str
 
 
 class HotspotsOut(Page[HotspotItem]):
     indicator: str
     permutations: int
     seed: int
+    nonresponse: str = Field(description="missing (the default) or zero.")
+    summary: GiSummary
     stored: bool = Field(description="Reused from a computation on the same data state.")
 
 
@@ -129,14 +210,22 @@ def get_hotspots(
     indicator: Annotated[str, Query(description="A comune-level indicator field (required).")],
     permutations: Annotated[int, Query(ge=0, le=MAX_PERMUTATIONS)] = DEFAULTS.permutations,
     seed: Annotated[int, Query(ge=0, le=MAX_SEED)] = DEFAULTS.seed,
+    nonresponse: Annotated[
+        Literal["missing", "zero"],
+        Query(
+            description="missing: the statistic over the responding comuni only (silent ones "
+            "get no z, p or class); zero: silent comuni count 0, for comparison."
+        ),
+    ] = DEFAULTS.nonresponse,
     limit: Annotated[int, Query(ge=1, le=10000)] = 10000,
     offset: Annotated[int, Query(ge=0, le=MAX_INT)] = 0,
 ):
-    items, stored = hotspot_service.hotspots(session, survey, indicator, permutations, seed)
+    params = GiParameters(indicator, permutations, seed, nonresponse)
+    run = hotspot_service.hotspot_run(session, survey, params)
     return {
-        "items": items[offset : offset + limit], "total": len(items), "limit": limit,
+        "items": run.items[offset : offset + limit], "total": len(run.items), "limit": limit,
         "offset": offset, "indicator": indicator, "permutations": permutations, "seed": seed,
-        "stored": stored,
+        "nonresponse": nonresponse, "summary": run.summary, "stored": run.stored,
     }  # fmt: skip
 
 

@@ -14,7 +14,8 @@ from tests.utils.layers import layer_client
 
 BASE = "/api/v1/surveys/test-wave"
 ITEMS = "/surveys/test-wave/ogc/collections/hotspots/items"
-DEFAULTS = {"indicator": "informal_persons_mid", "permutations": 999, "seed": 0}
+DEFAULTS = {"indicator": "informal_persons_mid", "permutations": 999, "seed": 0,
+            "nonresponse": "missing"}  # fmt: skip
 
 
 @pytest.fixture
@@ -37,12 +38,10 @@ def layer_run(client, analyst) -> dict:
     # The layer's rows come from one stored run: a page of them shows its parameters.
     r = client.get(ITEMS, params={"limit": 50}, headers=analyst)
     assert r.status_code == 200, r.text
-    names = ("indicator", "permutations", "seed", "pinned")
+    names = ("indicator", "permutations", "seed", "nonresponse", "pinned")
     runs = {tuple(f["properties"][n] for n in names) for f in r.json()["features"]}
     assert len(runs) == 1, runs
-    indicator, permutations, seed, pinned = runs.pop()
-    return {"indicator": indicator, "permutations": permutations, "seed": seed,
-            "pinned": pinned, "features": r.json()["numberMatched"]}  # fmt: skip
+    return {**dict(zip(names, runs.pop(), strict=True)), "features": r.json()["numberMatched"]}
 
 
 def test_an_exploratory_run_does_not_become_the_layer(client, analyst):
@@ -57,7 +56,7 @@ def test_an_exploratory_run_does_not_become_the_layer(client, analyst):
 
 
 def test_an_analyst_pins_the_layers_run_and_unpins_it(client, analyst):
-    pinned = {"indicator": "workers_stable", "permutations": 9, "seed": 4}
+    pinned = {"indicator": "workers_stable", "permutations": 9, "seed": 4, "nonresponse": "zero"}
 
     r = client.post(f"{BASE}/hotspots/pin", json=pinned, headers=analyst)
 
@@ -85,3 +84,17 @@ def test_only_analysts_pin_and_a_bad_pin_names_its_field(client, session, analys
     bad = client.post(f"{BASE}/hotspots/pin", json={"indicator": "invited"}, headers=analyst)
     assert bad.status_code == 422
     assert [d["path"] for d in bad.json()["error"]["details"]] == ["indicator"]
+
+
+def test_the_layer_leaves_silent_comuni_out_of_the_statistic(client, analyst):
+    r = client.get(ITEMS, params={"limit": 10000}, headers=analyst)
+    features = [f["properties"] for f in r.json()["features"]]
+
+    silent = [f for f in features if not f["responded"]]
+    assert len(silent) == 7903 - 3
+    assert all(f["z"] is None and f["hotspot_class"] is None for f in silent)
+    assert all(f["z"] is not None for f in features if f["responded"])
+    assert all(f["responded"] for f in features if f["island"])
+    client.post(f"{BASE}/hotspots/pin", json={"nonresponse": "zero"}, headers=analyst)
+    zero = client.get(ITEMS, params={"limit": 10000}, headers=analyst).json()["features"]
+    assert all(f["properties"]["z"] is not None for f in zero)

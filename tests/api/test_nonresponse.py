@@ -154,3 +154,75 @@ def test_the_model_behind_the_list(client, analyst):
     assert all(isinstance(f["coefficient"], float) for f in body.model["features"])
     assert body.cv["blocks"] == "provinces" and len(body.cv["folds"]) == 5
     assert body.summary.stored and body.summary.cv_auc == body.cv["auc"]
+
+
+LAYERS = "/surveys/truth"
+
+
+def test_the_follow_up_layer_maps_the_list_on_every_door(client, analyst, truth_wave):
+    listed = client.get(f"{BASE}/follow-up", params={"limit": 10}, headers=analyst).json()
+    items = client.get(
+        f"{LAYERS}/ogc/collections/follow_up/items",
+        params={"limit": 10000}, headers=analyst,
+    )  # fmt: skip
+    wfs = client.get(
+        f"{LAYERS}/wfs",
+        params={"SERVICE": "WFS", "VERSION": "2.0.0", "REQUEST": "GetFeature",
+                "TYPENAMES": "follow_up", "RESULTTYPE": "hits"},
+        headers=analyst,
+    )  # fmt: skip
+    tile = client.get(f"{LAYERS}/tiles/follow_up/5/17/11.mvt", headers=analyst)
+    export = client.get(f"{LAYERS}/exports/follow_up.csv", headers=analyst)
+
+    assert items.status_code == wfs.status_code == tile.status_code == export.status_code == 200
+    features = {f["properties"]["code"]: f for f in items.json()["features"]}
+    assert len(features) == len(truth_wave.truth.silent()) == listed["total"]
+    assert f'numberMatched="{listed["total"]}"' in wfs.text
+    for row in listed["items"]:
+        mapped = features[row["code"]]
+        props = mapped["properties"]
+        assert (props["rank"], props["p_workers_present"]) == (
+            row["rank"],
+            row["p_workers_present"],
+        )
+        assert props["reasons"] == "; ".join(row["reasons"])
+        assert props["estimate"] == "model" and props["fit_id"] == listed["model"]["fit_id"]
+        assert mapped["geometry"]["type"] == "MultiPolygon"
+    assert len(tile.content) > 1000
+    rows = list(csv.DictReader(io.StringIO(export.text)))
+    assert len(rows) == listed["total"]
+    assert {"code", "rank", "p_workers_present", "reasons"} <= set(rows[0])
+
+
+def test_indicators_say_their_coverage_and_only_analysts_get_the_estimate(client, analyst):
+    public = client.get(f"{BASE}/indicators", params={"level": "region"}).json()["items"]
+    full = client.get(f"{BASE}/indicators", params={"level": "region"}, headers=analyst)
+    progress = client.get(f"{BASE}/progress", params={"level": "region"}).json()["items"]
+    public_csv = client.get(f"{BASE}/indicators", params={"level": "region", "f": "csv"})
+
+    coverage = {p["code"]: p for p in progress}
+    for row in public:
+        unit = coverage[row["code"]]
+        assert row["coverage_population"] == pytest.approx(unit["coverage_population"], abs=2e-6)
+        assert row["coverage_area"] == pytest.approx(unit["coverage_area"], abs=2e-6)
+        assert row["low_coverage"] is unit["low_coverage"]
+        assert not [k for k in row if k.startswith("workers_present_expected")]
+    assert "workers_present_expected" not in public_csv.text
+    assert "coverage_population" in public_csv.text.splitlines()[0]
+    assert any(r["low_coverage"] for r in public) and not all(r["low_coverage"] for r in public)
+    assert "model" not in client.get(f"{BASE}/indicators", params={"level": "region"}).json()
+    model = full.json()["model"]
+    assert model["estimate"] == "model" and model["kind"] == "logistic_regression"
+    for row in full.json()["items"]:
+        low, high = row["workers_present_expected_low"], row["workers_present_expected_high"]
+        assert row["workers_present"] <= low <= row["workers_present_expected"] <= high
+    layer = client.get(
+        f"{LAYERS}/ogc/collections/indicators_region/items", params={"limit": 100}
+    ).json()["features"]  # fmt: skip
+    assert {"coverage_population", "coverage_area", "low_coverage"} <= set(layer[0]["properties"])
+    assert not [k for f in layer for k in f["properties"] if k.startswith("workers_present_exp")]
+    analysts_layer = client.get(
+        f"{LAYERS}/ogc/collections/indicators_region/items",
+        params={"limit": 100}, headers=analyst,
+    ).json()["features"]  # fmt: skip
+    assert all(f["properties"]["workers_present_expected"] is not None for f in analysts_layer)

@@ -41,7 +41,7 @@ CHECKS = [
     content_type_conformance,
 ]
 LAYERS = ["comuni", "comuni_2023", "indicators_comune", "indicators_italy",
-          "informal_settlements", "case_areas", "hotspots"]  # fmt: skip
+          "informal_settlements", "case_areas", "hotspots", "follow_up"]  # fmt: skip
 
 
 @pytest.fixture(scope="module")

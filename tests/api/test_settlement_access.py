@@ -23,7 +23,7 @@ LON, LAT = 15.371234, 41.654321
 BASE = "/surveys/test-wave"
 RESTRICTED = [
     "formal_settlements", "informal_settlements", "informal_settlement_areas",
-    "settlement_clusters", "hotspots",
+    "settlement_clusters", "hotspots", "follow_up",
 ]  # fmt: skip
 # 15.371234 41.654321 at zoom 14.
 TILE = (14, 8891, 6061)

@@ -74,12 +74,29 @@ def test_planted_cluster_is_a_hot_spot_and_seeds_repeat(client, analyst, planted
 
 
 def test_islands_take_part_with_their_nearest_comune(client, analyst, planted):
-    items = client.get(f"{BASE}/hotspots", params={"indicator": "workers_stable"},
-                       headers=analyst).json()["items"]  # fmt: skip
+    params = {"indicator": "workers_stable", "nonresponse": "zero"}
+    items = client.get(f"{BASE}/hotspots", params=params, headers=analyst).json()["items"]
 
     borrowed = [i for i in items if i["nearest_neighbour_borrowed"]]
     assert borrowed and all(i["neighbours"] >= 1 for i in items)
     assert any(i["name"] == "Lampedusa e Linosa" for i in borrowed)
+
+
+def test_silent_comuni_take_no_part_by_default(client, analyst, planted):
+    body = client.get(
+        f"{BASE}/hotspots", params={"indicator": "workers_stable"}, headers=analyst
+    ).json()  # fmt: skip
+
+    assert body["nonresponse"] == "missing"
+    silent = [i for i in body["items"] if not i["responded"]]
+    tested = [i for i in body["items"] if i["responded"]]
+    assert len(silent) == 7903 - body["summary"]["respondents"] and len(tested) > 20
+    assert all(i[k] is None for i in silent for k in ("z", "p", "p_fdr", "class", "neighbours"))
+    assert all(i["z"] is not None and i["neighbours"] >= 1 for i in tested)
+    islands = [i["code"] for i in tested if i["island"]]
+    assert (
+        body["summary"]["islands"] == len(islands) and body["summary"]["island_comuni"] == islands
+    )
 
 
 def test_hotspots_are_for_analysts(client, session, planted):
@@ -164,5 +181,8 @@ def test_sparse_data_gives_finite_z_scores(client, session, analyst):
 
     assert r.status_code == 200, r.text
     items = r.json()["items"]
-    assert all(abs(i["z"]) < 1e6 for i in items)
+    assert all(abs(i["z"]) < 1e6 for i in items if i["responded"])
     assert len(items) == 7903
+    zero = client.get(f"{BASE}/hotspots", params={**params, "nonresponse": "zero"},
+                      headers=analyst).json()["items"]  # fmt: skip
+    assert all(abs(i["z"]) < 1e6 for i in zero)

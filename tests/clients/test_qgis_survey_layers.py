@@ -18,7 +18,8 @@ from app.census.responses import submit
 from app.census.surveys import get_survey
 from app.geo.analysis import hotspot_pins
 from app.geo.analysis.hotspots import GiParameters
-from app.geo.analysis.publication import FIELDS
+from app.geo.analysis.nonresponse.presence import presence_fit
+from app.geo.analysis.publication import COVERAGE_FIELDS, FIELDS
 from app.geo.case_areas.models import CaseAreaRun
 from app.geo.case_areas.params import Parameters
 from app.geo.case_areas.runs import publish, run_selection
@@ -31,7 +32,8 @@ pytestmark = [pytest.mark.clients, pytest.mark.database("national")]
 
 PROTOCOLS = ["wfs-2.0", "wfs-1.1", "oapif"]
 PUBLIC = ["comuni", "indicators_comune", "indicators_province", "indicators_region", "case_areas"]
-RESTRICTED = ["formal_settlements", "informal_settlements", "settlement_clusters", "hotspots"]
+RESTRICTED = ["formal_settlements", "informal_settlements", "settlement_clusters", "hotspots",
+              "follow_up"]  # fmt: skip
 # A small wave of its own, for the settlements given as areas (the national one has none).
 AREAS_WAVE = "qgis-areas"
 RING = [[15.39, 41.61], [15.41, 41.61], [15.41, 41.63], [15.39, 41.63], [15.39, 41.61]]
@@ -40,7 +42,7 @@ GEOMETRY = {
     "indicators_province": "MultiPolygon", "indicators_region": "MultiPolygon",
     "formal_settlements": "Point", "informal_settlements": "Point",
     "settlement_clusters": "Polygon", "hotspots": "MultiPolygon", "case_areas": "MultiPolygon",
-    "informal_settlement_areas": "MultiPolygon",
+    "informal_settlement_areas": "MultiPolygon", "follow_up": "MultiPolygon",
 }  # fmt: skip
 # The field and value of a feature to find, and the SQL of where it should be.
 PROBES = {
@@ -62,6 +64,10 @@ PROBES = {
     "settlement_clusters": ("cluster", "1", None),
     "hotspots": ("code", SAN_SEVERO, "select ST_X(ST_Centroid(geom)), ST_Y(ST_Centroid(geom)) "
                  "from comuni where vintage = 2021 and code = '071051'"),
+    "follow_up": ("code", None, "select c.code, ST_X(ST_Centroid(c.geom)), "
+                  "ST_Y(ST_Centroid(c.geom)) from comuni c where c.vintage = 2021 and not "
+                  "exists (select 1 from responses r where r.survey_id = :s and "
+                  "r.comune_code = c.code) order by c.code limit 1"),
     "case_areas": ("rank", "1", "select ST_X(ST_Centroid(a.geom)), ST_Y(ST_Centroid(a.geom)) "
                    "from case_areas a join case_area_runs r on r.id = a.run_id where "
                    "r.survey_id = :s and r.published_at is not null and a.rank = 1"),
@@ -111,6 +117,7 @@ def expected(engine, national_survey, published_run) -> dict:
         # A quick run pinned for the layer, stored before QGIS asks for it.
         hotspot_pins.pin(session, survey, GiParameters("informal_persons_mid", 99, 1), ADMIN)
         hotspot_pins.prepare_layer_run(session, survey)
+        presence_fit(session, survey)  # the follow_up layer's fit, stored before QGIS asks
         s = survey.id
         counts = {
             "comuni": 7903, "indicators_comune": 7903, "indicators_province": 107,
@@ -119,6 +126,8 @@ def expected(engine, national_survey, published_run) -> dict:
                 text("select count(*) from formal_settlements where survey_id = :s"), {"s": s}),
             "informal_settlements": session.scalar(
                 text("select count(*) from informal_settlements where survey_id = :s"), {"s": s}),
+            "follow_up": 7903 - session.scalar(
+                text("select count(*) from responses where survey_id = :s"), {"s": s}),
             "case_areas": session.scalar(
                 text("select count(*) from case_areas where run_id = :r"), {"r": published_run}),
         }  # fmt: skip
@@ -177,7 +186,9 @@ def test_qgis_loads_the_layer(qgis, expected, layer, protocol):
     assert report["iterated"] == report["distinct_ids"] == expected["counts"][layer], report
     fields = [f for f in report["fields"] if f != "id" or layer.endswith("settlements")]
     if layer.startswith("indicators_"):
-        assert fields == ["code", "name", *FIELDS, "suppressed", "suppressed_fields"]
+        # Anonymous: the coverage fields, never the model's estimates (analysts only).
+        assert fields == ["code", "name", *FIELDS, *COVERAGE_FIELDS, "suppressed",
+                          "suppressed_fields"]  # fmt: skip
     _, _, position = expected["probes"][layer]
     if position is not None:
         assert report["centroid"] is not None, report

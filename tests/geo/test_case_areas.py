@@ -11,12 +11,14 @@ from sqlalchemy.orm import Session
 from app.census.surveys import get_survey
 from app.census.tokens import Principal
 from app.geo.analysis.hotspots import hotspots
+from app.geo.analysis.nonresponse.presence import presence_fit, presence_probabilities
 from app.geo.analysis.publication import indicator_rows
 from app.geo.case_areas.candidates import Context, build_pool
+from app.geo.case_areas.compare import compare
 from app.geo.case_areas.inputs import read_inputs
 from app.geo.case_areas.models import CaseArea, CaseAreaRun
 from app.geo.case_areas.params import LABELS, parse_parameters
-from app.geo.case_areas.reasons import resolve, show
+from app.geo.case_areas.reasons import analyst_reasons, resolve, show
 from app.geo.case_areas.runs import run_document, run_selection
 from app.geo.case_areas.selection import Instance, cbc, choose, greedy, highs
 
@@ -29,7 +31,9 @@ ANALYST = Principal(7, "analyst", "case-area tests", frozenset(), None)
 def wave(engine, national_survey) -> str:
     """The national wave, with its default Gi* stored (committed), as after a first run."""
     with Session(engine) as session, session.begin():
-        hotspots(session, get_survey(session, national_survey), "informal_persons_mid", 999, 0)
+        survey = get_survey(session, national_survey)
+        hotspots(session, survey, "informal_persons_mid", 999, 0)
+        presence_fit(session, survey)
     return national_survey
 
 
@@ -217,13 +221,16 @@ def test_public_reasons_cite_only_published_figures(session, wave, default):
     for area in session.scalars(select(CaseArea).where(CaseArea.run_id == run.id)):
         for reason in area.public_reasons:
             for cite in reason["cites"]:
-                assert cite["kind"] in ("geography", "constraint", "published", "withheld")
+                assert cite["kind"] in (
+                    "geography", "constraint", "published", "withheld", "coverage"
+                )  # fmt: skip
                 if cite["kind"] == "published":
                     row = public[cite["code"]]
                     assert cite["field"] not in row["suppressed_fields"]
                     assert row[cite["field"]] == cite["value"]
                 withheld_seen += cite["kind"] == "withheld" or "withheld" in reason["text"]
         assert "score" not in " ".join(r["text"] for r in area.public_reasons)
+        assert "model" not in " ".join(r["text"] for r in area.public_reasons)
     assert withheld_seen  # the synthetic wave has small counts, and they stay hidden
 
 
@@ -260,3 +267,89 @@ def test_the_solvers_agree_and_auto_keeps_the_better(session, wave):
         assert h.value >= g.value - 1e-6
         auto = choose(inst, "auto")
         assert set(auto.selected) == set(max((g, h), key=lambda t: t.value).selected)
+
+
+def _within_25_km(session: Session, comuni: list[str]) -> set[str]:
+    """The comuni whose centroid lies within 25 km of one of these comuni's, by PostGIS."""
+    rows = session.execute(
+        text(
+            "with c as (select code, ST_Centroid(ST_Transform(geom, 3035)) p from comuni "
+            "where vintage = 2021) "
+            "select distinct b.code from c a join c b on ST_DWithin(a.p, b.p, 25000) "
+            "where a.code = any(:codes) and not b.code = any(:codes)"
+        ),
+        {"codes": comuni},
+    )
+    return set(rows.scalars())
+
+
+def test_each_area_reports_what_its_surroundings_answered(session, wave, default):
+    run, doc = default
+    survey = get_survey(session, wave)
+    answered = {
+        r["code"] for r in indicator_rows(session, survey, "comune", True) if r["responded"]
+    }
+    p = presence_probabilities(session, survey)
+    for area in doc["areas"]:
+        around = area["surroundings"]
+        near = _within_25_km(session, area["comuni"])
+        silent = sorted(near - answered)
+        expected = sum(p[c] for c in silent)
+        assert (around["comuni"], around["responded"]) == (len(near), len(near & answered))
+        assert around["silent"] == len(silent)
+        assert around["coverage"] == pytest.approx(len(near & answered) / len(near), abs=1e-6)
+        assert around["silent_expected"] == pytest.approx(expected, abs=1e-5)
+        assert around["silent_low"] <= around["silent_expected"] <= around["silent_high"]
+        assert around["estimate"] == "model" and around["radius_km"] == 25
+    assert run.trace["inputs"]["presence_model"]["estimate"] == "model"
+    assert all("surroundings" in c for c in run.trace["candidates"])
+
+
+def test_a_poorly_answered_surrounding_is_given_as_a_reason(session, default):
+    run, _ = default
+    low = [i for i, c in enumerate(run.trace["candidates"]) if c["surroundings"]["low_coverage"]]
+    assert low  # about half the comuni answer: some candidates sit among silent ones
+    for i in low[:5]:
+        around = run.trace["candidates"][i]["surroundings"]
+        reason = next(r for r in analyst_reasons(run.trace, i) if r["text"].startswith("only"))
+        assert reason["text"].startswith(
+            f"only {around['responded']} of {around['comuni']} comuni within 25 km answered"
+        )
+        assert "a model estimate" in reason["text"]
+        for cite in reason["cites"]:
+            assert resolve(run.trace, cite["path"]) == cite["value"]
+            assert cite["shown"] in reason["text"]
+    well = [
+        i for i, c in enumerate(run.trace["candidates"]) if not c["surroundings"]["low_coverage"]
+    ]
+    assert not [
+        r for i in well[:5] for r in analyst_reasons(run.trace, i) if r["text"].startswith("only")
+    ]
+
+
+def test_min_coverage_excludes_poorly_covered_candidates(session, wave, default):
+    _, before = default
+    run, doc = select_areas(session, wave, min_coverage=0.55)
+
+    assert run.trace["parameters"]["min_coverage"] == 0.55
+    assert all(c["surroundings"]["coverage"] >= 0.55 for c in run.trace["candidates"])
+    dropped = run.trace["poorly_covered"]
+    assert dropped and all(d["surroundings"]["coverage"] < 0.55 for d in dropped)
+    assert all("below the min_coverage of 0.55" in d["why"] for d in dropped)
+    assert all(a["surroundings"]["coverage"] >= 0.55 for a in doc["areas"])
+    default_run, _ = default
+    assert default_run.trace["poorly_covered"] == []
+    assert len(default_run.trace["candidates"]) == len(run.trace["candidates"]) + len(dropped)
+
+
+def test_a_comparison_says_an_area_left_for_its_poorly_covered_surroundings(session, wave, default):
+    before, doc = default
+    worst = min(doc["areas"], key=lambda a: a["surroundings"]["coverage"])
+    threshold = round(worst["surroundings"]["coverage"] + 0.001, 3)
+    after, _ = select_areas(session, wave, min_coverage=threshold)
+
+    diff = compare(session, get_survey(session, wave), before.id, after.id)
+
+    left = next(r for r in diff["areas"]["removed"] if r["comuni"] == worst["comuni"])
+    assert f"below the min_coverage of {threshold:g}" in left["why"]
+    assert any(p["path"] == "min_coverage" for p in diff["parameters"])

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from app.census.models import Survey
 from app.census.tokens import Principal
-from app.geo.analysis.hotspots import DEFAULTS, GiParameters, check_parameters, hotspots
+from app.geo.analysis.hotspots import DEFAULTS, GiParameters, check_parameters, hotspot_run
 from app.geo.analysis.indicators import fingerprint_select
 from app.geo.analysis.models import HotspotPin, HotspotRun
 
@@ -27,14 +27,17 @@ def layer_pin(session: Session, survey: Survey) -> HotspotPin | None:
 def layer_parameters(session: Session, survey: Survey) -> GiParameters:
     """Return the parameters of the run the layer shows."""
     pin = layer_pin(session, survey)
-    return GiParameters(pin.indicator, pin.permutations, pin.seed) if pin else DEFAULTS
+    if pin is None:
+        return DEFAULTS
+    return GiParameters(pin.indicator, pin.permutations, pin.seed, pin.nonresponse)  # type: ignore[arg-type]
 
 
 def pin(session: Session, survey: Survey, params: GiParameters, principal: Principal) -> HotspotPin:
     """Make these parameters the layer's, replacing any pinned before."""
     check_parameters(params)
     values = {"indicator": params.indicator, "permutations": params.permutations,
-              "seed": params.seed, "pinned_by": principal.display,
+              "seed": params.seed, "nonresponse": params.nonresponse,
+              "pinned_by": principal.display,
               "token_id": principal.token_id}  # fmt: skip
     session.execute(
         insert(HotspotPin)
@@ -55,7 +58,7 @@ def unpin(session: Session, survey: Survey) -> None:
 def prepare_layer_run(session: Session, survey: Survey) -> None:
     """Compute and store the layer's run for the current data state, unless it is stored."""
     params = layer_parameters(session, survey)
-    hotspots(session, survey, params.indicator, params.permutations, params.seed)
+    hotspot_run(session, survey, params)
 
 
 def layer_run(survey_id: int) -> ScalarSelect:
@@ -73,6 +76,7 @@ def layer_run(survey_id: int) -> ScalarSelect:
             HotspotRun.indicator == chosen(HotspotPin.indicator, DEFAULTS.indicator),
             HotspotRun.permutations == chosen(HotspotPin.permutations, DEFAULTS.permutations),
             HotspotRun.seed == chosen(HotspotPin.seed, DEFAULTS.seed),
+            HotspotRun.nonresponse == chosen(HotspotPin.nonresponse, DEFAULTS.nonresponse),
         )
         .scalar_subquery()
     )

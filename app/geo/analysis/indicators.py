@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from app.cache import CACHE
 from app.census.models import Response, Survey
+from app.geo.analysis.nonresponse.coverage import coverage_shares
 from app.geo.reference.vintages import VintageKey, vintage_key
 
 Level = Literal["comune", "province", "region", "ripartizione", "italy"]
@@ -179,6 +180,7 @@ class IndicatorTables:
     fingerprint: str
     vintage_key: VintageKey  # the vintage and when it was loaded: the units' identity
     patterns: dict = field(default_factory=dict)  # suppression patterns by threshold
+    expected: dict = field(default_factory=dict)  # model estimates by level, once per state
 
     def rows(self, level: Level) -> pd.DataFrame:
         return self.levels[level]
@@ -285,6 +287,27 @@ def tables(session: Session, survey: Survey, fingerprint: str = "") -> Indicator
         df = nesting.units[level].copy()
         df[sums] = totals
         levels[level] = df
+    # Coverage: residents (2011) and area in responding comuni, against the unit's. A comune
+    # whose population is unknown counts on neither side, as in `coverage`.
+    population = comuni["population_2011"].to_numpy(dtype=float)
+    area = comuni["area_km2"].to_numpy(dtype=float)
+    answered = responded.to_numpy()
+    covered = np.column_stack([
+        np.nan_to_num(population), np.nan_to_num(population) * answered, ~np.isnan(population),
+        np.nan_to_num(area), np.nan_to_num(area) * answered,
+    ])  # fmt: skip
+    for level, df in levels.items():
+        if level == "comune":
+            parts = covered
+        else:
+            index, n = nesting.group[level], len(nesting.units[level])
+            parts = np.column_stack(
+                [np.bincount(index, weights=covered[:, j], minlength=n) for j in range(5)]
+            )
+        whole = np.where(parts[:, 2] > 0, parts[:, 0], np.nan)
+        df["coverage_population"], df["coverage_area"], df["low_coverage"] = coverage_shares(
+            parts[:, 1], whole, parts[:, 4], parts[:, 3]
+        )
     for level, df in levels.items():
         df = _with_rates(df.set_index("key", drop=False))
         df["invited"] = df["invited"].fillna(0)

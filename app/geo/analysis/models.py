@@ -33,6 +33,7 @@ class HotspotRun(Base):
             "indicator",
             "permutations",
             "seed",
+            "nonresponse",
             name="uq_hotspot_runs_key",
         ),
     )
@@ -43,7 +44,12 @@ class HotspotRun(Base):
     indicator: Mapped[str] = mapped_column(Text)
     permutations: Mapped[int] = mapped_column(Integer)
     seed: Mapped[int] = mapped_column(BigInteger)
+    # How silent comuni were treated: "missing" (left out of the statistic) or "zero".
+    nonresponse: Mapped[str] = mapped_column(Text)
     items: Mapped[list[dict]] = mapped_column(JSONB)
+    # What the run rests on besides its items: respondents, the islands left by silence and
+    # how they were joined.
+    summary: Mapped[dict] = mapped_column(JSONB)
     computed_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now()
     )
@@ -60,6 +66,7 @@ class HotspotPin(Base):
     indicator: Mapped[str] = mapped_column(Text)
     permutations: Mapped[int] = mapped_column(Integer)
     seed: Mapped[int] = mapped_column(BigInteger)
+    nonresponse: Mapped[str] = mapped_column(Text)
     pinned_by: Mapped[str] = mapped_column(Text)
     token_id: Mapped[int | None] = mapped_column(BigInteger)
     pinned_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

@@ -23,10 +23,22 @@ from app.geo.analysis.indicators import (
     tables,
 )
 from app.geo.analysis.models import PublishedIndicators
+from app.geo.analysis.nonresponse.expectation import Expectation
+from app.geo.analysis.nonresponse.expected import FIELDS as EXPECTED_FIELDS
+from app.geo.analysis.nonresponse.expected import expected_rows
 from app.geo.reference.vintages import vintage_key
 from app.settings import disclosure_settings
 
 FIELDS = list(INDICATORS)
+# How much of the unit answered: public, never withheld (shares of residents and area).
+COVERAGE_FIELDS = ("coverage_population", "coverage_area", "low_coverage")
+COVERAGE_DESCRIPTIONS = {
+    "coverage_population": "Share of the unit's residents (2011 census) living in comuni that "
+    "responded, 0-1; null where no population is known. Unit: share 0-1.",
+    "coverage_area": "Share of the unit's area in comuni that responded, 0-1. Unit: share 0-1.",
+    "low_coverage": "Less than half of the unit's residents (its area, where they are unknown) "
+    "are in comuni that responded: most of the figures are unknown. Unit: true or false.",
+}
 # Whole counts are published as integers; the midpoint of persons can end in .5.
 INTEGERS = {
     name for name, i in INDICATORS.items()
@@ -62,9 +74,21 @@ def published(tables_: IndicatorTables, level: Level, pattern: Pattern | None) -
     return Published(level, codes, list(df["label"]), values, withheld)
 
 
-def rows_of(tables_: IndicatorTables, level: Level, pattern: Pattern | None) -> list[dict]:
-    """Return the rows of one level; with a pattern, withheld values are null and flagged."""
+def rows_of(
+    tables_: IndicatorTables, level: Level, pattern: Pattern | None,
+    expected: dict[str, Expectation] | None = None,
+) -> list[dict]:  # fmt: skip
+    """Return the rows of one level; with a pattern, withheld values are null and flagged.
+
+    Every row says how much of the unit answered; with `expected` (analysts only) it also
+    carries the model's expected number of comuni with workers and its interval.
+    """
     view = published(tables_, level, pattern)
+    df = tables_.rows(level)
+    by_population = df["coverage_population"].to_numpy(dtype=float)
+    by_area = df["coverage_area"].to_numpy(dtype=float).tolist()
+    low = df["low_coverage"].to_numpy(dtype=bool).tolist()
+    population = [None if np.isnan(v) else float(v) for v in by_population]
     cells = view.values.astype(object)
     for j, name in enumerate(FIELDS):
         if name in INTEGERS:
@@ -72,11 +96,18 @@ def rows_of(tables_: IndicatorTables, level: Level, pattern: Pattern | None) -> 
             cells[whole, j] = view.values[whole, j].astype(np.int64).astype(object)
     cells[np.isnan(view.values)] = None
     out = []
-    for code, label, row, names in zip(
-        view.codes, view.names, cells.tolist(), view.withheld, strict=True
+    for k, (code, label, row, names) in enumerate(
+        zip(view.codes, view.names, cells.tolist(), view.withheld, strict=True)
     ):
         record: dict[str, object] = {"level": level, "code": code, "name": label}
         record.update(zip(FIELDS, row, strict=True))
+        record.update(coverage_population=population[k], coverage_area=by_area[k],
+                      low_coverage=low[k])  # fmt: skip
+        if expected is not None:
+            e = expected[code]
+            record.update(workers_present_expected=e.expected,
+                          workers_present_expected_low=e.low,
+                          workers_present_expected_high=e.high)  # fmt: skip
         record["suppressed"] = bool(names)
         record["suppressed_fields"] = sorted(names)
         out.append(record)
@@ -114,12 +145,15 @@ def public_levels(session: Session, survey: Survey) -> dict[Level, Published]:
 
 
 def indicator_rows(session: Session, survey: Survey, level: Level, full: bool) -> list[dict]:
-    """Return one level's indicators: in full, or as the public may see them."""
+    """Return one level's indicators: in full with the model's estimates, or as the public may."""
     current = current_tables(session, survey)
-    return rows_of(current, level, None if full else public_pattern(current))
+    if full:
+        return rows_of(current, level, None, expected_rows(session, survey, current, level))
+    return rows_of(current, level, public_pattern(current))
 
 
 AUDIENCES = ("public", "analyst")
+STORED_EXTRAS = [*COVERAGE_FIELDS, *EXPECTED_FIELDS]
 STORED = ("survey_id", "fingerprint", "audience", "level", "code", "name", "values",
           "suppressed_fields")  # fmt: skip
 
@@ -146,8 +180,13 @@ def store_published(session: Session, survey: Survey) -> None:
     writer = csv.writer(buf)
     for audience in AUDIENCES:
         for level in LEVELS:
-            for row in rows_of(current, level, pattern if audience == "public" else None):
-                values = {name: row[name] for name in FIELDS}
+            if audience == "public":
+                rows = rows_of(current, level, pattern)
+            else:
+                expected = expected_rows(session, survey, current, level)
+                rows = rows_of(current, level, None, expected)
+            for row in rows:
+                values = {name: row[name] for name in FIELDS + STORED_EXTRAS if name in row}
                 writer.writerow(
                     [survey.id, fingerprint, audience, level, row["code"], row["name"],
                      json.dumps(values), "{" + ",".join(row["suppressed_fields"]) + "}"]

@@ -34,6 +34,7 @@ from app.geo.case_areas.scoring import (
     typology,
     weight_vector,
 )
+from app.geo.case_areas.surroundings import poorly_covered
 
 
 @dataclass
@@ -54,6 +55,7 @@ class Candidate:
     provinces: list[str] = field(default_factory=list)
     centroid: tuple[float, float] = (0.0, 0.0)  # ETRS89-LAEA, km
     name: str = ""
+    surroundings: dict = field(default_factory=dict)  # response within 25 km, and the model
 
     @property
     def labels(self) -> list[str]:
@@ -68,10 +70,12 @@ class Pool:
     merges: list[dict]
     splits: list[dict]
     overlaps: list[dict]
+    # Candidates left out because too few comuni around them answered (min_coverage).
+    poorly_covered: list[dict] = field(default_factory=list)
 
 
 ASSESSED = ("indicators", "normalised", "contributions", "score", "typology", "ripartizioni",
-            "provinces", "centroid", "name")  # fmt: skip
+            "provinces", "centroid", "name", "surroundings")  # fmt: skip
 
 
 class Context:
@@ -134,6 +138,7 @@ class Context:
             round(float((xs * areas).sum() / areas.sum()), 3),
             round(float((ys * areas).sum() / areas.sum()), 3),
         )
+        candidate.surroundings = self.inputs.surroundings.of(rows)
         self._assessed[candidate.key] = {name: getattr(candidate, name) for name in ASSESSED}
 
 
@@ -225,7 +230,20 @@ def build_pool(ctx: Context, exclude: set[str]) -> Pool:
     pool = [by_key[k] for k in sorted(by_key)]
     for candidate in pool:
         ctx.assess(candidate)
-    return Pool(pool, merges, splits, overlaps)
+    kept, dropped = [], []
+    for candidate in pool:
+        if poorly_covered(candidate.surroundings, params.min_coverage):
+            dropped.append({
+                "key": candidate.key, "name": candidate.name, "score": candidate.score,
+                "surroundings": candidate.surroundings,
+                "why": f"{candidate.surroundings['responded']} of "
+                       f"{candidate.surroundings['comuni']} comuni within "
+                       f"{candidate.surroundings['radius_km']} km answered, below the "
+                       f"min_coverage of {params.min_coverage:g}",
+            })  # fmt: skip
+        else:
+            kept.append(candidate)
+    return Pool(kept, merges, splits, overlaps, dropped)
 
 
 def _merge(groups: list[Candidate]) -> tuple[list[Candidate], list[dict]]:

@@ -36,6 +36,10 @@ def _absent_why(run: CaseAreaRun, area: CaseArea, label: str) -> str:
     excluded = sorted(set(area.comuni) & set(run.parameters["exclude_comuni"]))
     if excluded:
         return f"not a candidate in run {label}: its comuni {', '.join(excluded)} are excluded"
+    dropped = next((d for d in run.trace.get("poorly_covered", ()) if d["key"] == area.candidate),
+                   None)  # fmt: skip
+    if dropped:
+        return f"not a candidate in run {label}: {dropped['why']}"
     return (
         f"not a candidate in run {label}: no cluster, hot spot or single-comune rule made "
         "these comuni a candidate there"

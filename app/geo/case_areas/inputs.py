@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
@@ -13,10 +14,13 @@ from app.census.models import Response, Revision, Survey
 from app.errors import Conflict
 from app.geo.analysis.clusters import clusters
 from app.geo.analysis.disclosure import Pattern
-from app.geo.analysis.hotspots import hotspots
+from app.geo.analysis.hotspots import GiParameters, hotspot_run
 from app.geo.analysis.indicators import IndicatorTables, data_fingerprint
+from app.geo.analysis.nonresponse.geography import geography
+from app.geo.analysis.nonresponse.presence import presence_fit, presence_probabilities
 from app.geo.analysis.publication import current_tables, public_pattern
 from app.geo.case_areas.params import Parameters
+from app.geo.case_areas.surroundings import RADIUS_KM, Surroundings
 from app.geo.reference.contiguity import neighbours
 from app.geo.reference.vintages import VintageKey
 
@@ -33,10 +37,12 @@ class Inputs:
     tables: IndicatorTables
     hot: dict[str, str]  # comune -> hot class, at the requested confidence
     hotspots_stored: bool
+    hotspot_summary: dict  # the Gi* run's respondents, islands and their handling
     clusters: list[dict]
     graph: dict[str, frozenset[str]]
     centroids: Centroids
     pattern: Pattern
+    surroundings: Surroundings
 
     @property
     def comuni(self) -> pd.DataFrame:
@@ -90,6 +96,32 @@ def revision_ids(session: Session, survey: Survey) -> list[int]:
     return list(session.scalars(query))
 
 
+def _surroundings(session: Session, survey: Survey, current: IndicatorTables) -> Surroundings:
+    """Who lies within 25 km of whom, who answered, and the silent comuni's presence estimates."""
+    fit, _ = presence_fit(session, survey)
+    if fit.fingerprint != current.fingerprint:
+        raise Conflict("data_changed", "responses changed during the selection; run it again")
+    probability = presence_probabilities(session, survey)
+    geo = geography(session, survey.vintage)
+    comuni = current.rows("comune")
+    codes = comuni.index.astype(str).tolist()
+    near = geo.bands[RADIUS_KM]
+    if codes != geo.codes.tolist():  # both are in code order; this only guards it
+        where = geo.index()
+        order = [where[c] for c in codes]
+        near = near[order][:, order]
+    responded = comuni["responded"].to_numpy() == 1
+    reporting = responded & (np.nan_to_num(comuni["workers_present"].to_numpy(dtype=float)) > 0)
+    return Surroundings(
+        near=near.tocsr(),
+        responded=responded,
+        reporting=reporting,
+        p=np.array([probability.get(c, np.nan) for c in codes], dtype=float),
+        population=np.nan_to_num(comuni["population_2011"].to_numpy(dtype=float)),
+        fit_id=fit.id,
+    )
+
+
 def read_inputs(session: Session, survey: Survey, params: Parameters) -> Inputs:
     """Read one consistent state of a wave and what the selection derives from it."""
     fingerprint = data_fingerprint(session, survey)
@@ -97,12 +129,15 @@ def read_inputs(session: Session, survey: Survey, params: Parameters) -> Inputs:
     # figures: a re-run on unchanged data (another weight, another quota) reuses them.
     current = current_tables(session, survey, fingerprint)
     pattern = public_pattern(current)
-    items, stored = hotspots(
-        session, survey, params.hotspot_indicator, params.permutations, params.seed
-    )
+    gi = hotspot_run(
+        session, survey,
+        GiParameters(params.hotspot_indicator, params.permutations, params.seed,
+                     params.hotspot_nonresponse),
+    )  # fmt: skip
     hot_classes = HOT[params.hotspot_confidence]
-    hot = {i["code"]: i["class"] for i in items if i["class"] in hot_classes}
+    hot = {i["code"]: i["class"] for i in gi.items if i["class"] in hot_classes}
     found = clusters(session, survey, params.cluster_eps_km, params.cluster_min_points)
+    around = _surroundings(session, survey, current)
     ids = revision_ids(session, survey)
     # Each statement above saw the data committed when it started: if a response changed in
     # between, they describe different states, and the run would not be reproducible.
@@ -115,9 +150,11 @@ def read_inputs(session: Session, survey: Survey, params: Parameters) -> Inputs:
         revision_ids=ids,
         tables=current,
         hot=hot,
-        hotspots_stored=stored,
+        hotspots_stored=gi.stored,
+        hotspot_summary=gi.summary,
         clusters=found,
         graph=_graph(session, key),
         centroids=Centroids(session, key),
         pattern=pattern,
+        surroundings=around,
     )

@@ -87,12 +87,25 @@ class Parameters(BaseModel):
     hotspot_confidence: Literal[90, 95, 99] = Field(
         95, description="Least confidence of a hot spot (on the FDR-adjusted p)."
     )
+    hotspot_nonresponse: Literal["missing", "zero"] = Field(
+        DEFAULTS.nonresponse,
+        description="Gi* over the responding comuni only (missing, the default), or with silent "
+        "comuni counted as 0 (zero, for comparison).",
+    )
     permutations: int = Field(
         DEFAULTS.permutations, ge=0, le=MAX_PERMUTATIONS, description="Gi* permutations."
     )
     seed: int = Field(DEFAULTS.seed, ge=0, le=MAX_SEED, description="Gi* permutation seed.")
     cluster_eps_km: float = Field(5.0, gt=0, le=100, description="DBSCAN radius (km).")
     cluster_min_points: int = Field(3, ge=1, le=1000, description="DBSCAN core size.")
+    min_coverage: float = Field(
+        0.0,
+        ge=0,
+        le=1,
+        description="Least share of the comuni within 25 km of a candidate (centroid to "
+        "centroid, its own comuni left out) that answered; a candidate below it is excluded. "
+        "0, the default: no candidate is excluded for its surroundings.",
+    )
     singles_national: int = Field(
         30, ge=0, le=1000, description="Best-scoring single comuni nationally that are candidates."
     )

@@ -19,6 +19,7 @@ from app.geo.case_areas.params import Parameters
 from app.geo.case_areas.reasons import Published, analyst_reasons, public_reasons
 from app.geo.case_areas.scoring import NAMES
 from app.geo.case_areas.selection import Instance, Outcome, choose, constraint_report
+from app.geo.case_areas.surroundings import RADIUS_KM
 
 
 @dataclass
@@ -191,7 +192,8 @@ def _trace(
             "contributions": c.contributions, "score": c.score, "score_rank": score_rank[i],
             "ripartizione_ranks": ranks[i], "typology": c.typology,
             "ripartizioni": c.ripartizioni, "provinces": c.provinces,
-            "centroid_km": list(c.centroid), "status": status, "why": why,
+            "centroid_km": list(c.centroid), "surroundings": c.surroundings,
+            "status": status, "why": why,
         })  # fmt: skip
     return {
         "parameters": params.model_dump(),
@@ -201,6 +203,10 @@ def _trace(
             "hotspots": {
                 "indicator": params.hotspot_indicator, "confidence": params.hotspot_confidence,
                 "permutations": params.permutations, "seed": params.seed,
+                "nonresponse": params.hotspot_nonresponse,
+                "respondents": inputs.hotspot_summary.get("respondents"),
+                "islands": inputs.hotspot_summary.get("islands"),
+                "island_comuni": inputs.hotspot_summary.get("island_comuni"),
                 "stored": inputs.hotspots_stored, "hot_comuni": sorted(inputs.hot),
             },
             "clusters": [
@@ -209,6 +215,8 @@ def _trace(
                 for k in inputs.clusters
             ],
             "suppression_threshold": inputs.pattern.threshold,
+            "presence_model": {"fit_id": inputs.surroundings.fit_id, "estimate": "model",
+                               "surroundings_km": RADIUS_KM},
         },  # fmt: skip
         "normalisation": {"weights": params.weights.model_dump(),
                           "indicators": ctx.scale.describe()},
@@ -216,6 +224,7 @@ def _trace(
                     "solver": outcome.solver, "constraints_met": report["all_met"]},
         "candidates": candidates,
         "merges": pool.merges,
+        "poorly_covered": pool.poorly_covered,
         "splits": pool.splits,
         "overlaps": pool.overlaps,
         "selection": {"solver": outcome.solver, "note": outcome.note,

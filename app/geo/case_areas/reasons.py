@@ -6,9 +6,11 @@ A reason is {"text", "cites"}. For analysts, each cite is {"path", "value", "kin
 
 Public reasons are built only from what the public may see: geography (comuni, provinces),
 constraints, and comune figures that the suppression pattern publishes. Each cites
-{"kind": "geography" | "constraint" | "published", ...}; a published cite names the cell
-(level, code, field) and its value. A withheld figure is never used: a total that would need
-one is given as "at least" the published part, or said to be withheld.
+{"kind": "geography" | "constraint" | "published" | "coverage", ...}; a published cite names
+the cell (level, code, field) and its value; a coverage cite, how many comuni around the area
+answered (public: the comuni layer says which answered), never the model's estimate. A
+withheld figure is never used: a total that would need one is given as "at least" the
+published part, or said to be withheld.
 """
 
 from __future__ import annotations
@@ -136,6 +138,7 @@ def analyst_reasons(trace: dict, index: int) -> list[dict]:
     ))  # fmt: skip
     out.extend(_typology_reasons(cite, c, at))
     out.extend(_source_reasons(cite, c, at))
+    out.extend(_coverage_reasons(cite, c, at))
     needed = {cf["constraint"]: k for k, cf in enumerate(trace.get("counterfactuals", ()))}
     for j, item in enumerate(trace["constraints"]["items"]):
         if c["key"] not in item.get("areas", ()) or item["achieved"] > item["required"]:
@@ -214,6 +217,27 @@ def _source_reasons(cite: Cites, c: dict, at: str) -> list[dict]:
     return out
 
 
+def _coverage_reasons(cite: Cites, c: dict, at: str) -> list[dict]:
+    """Say so when most comuni around the area are silent, with the model's estimate there."""
+    around = c.get("surroundings") or {}
+    if not around.get("low_coverage"):
+        return []
+    s = f"{at}.surroundings"
+    answered, n = cite(f"{s}.responded", "count"), cite(f"{s}.comuni", "count")
+    km = cite(f"{s}.radius_km", "km")
+    text = f"only {answered} of {n} comuni within {km} answered"
+    if around["silent"]:
+        expected = cite(f"{s}.silent_expected", "count")
+        silent = cite(f"{s}.silent", "count")
+        low, high = cite(f"{s}.silent_low", "count"), cite(f"{s}.silent_high", "count")
+        level = cite(f"{s}.level", "share")
+        text += (
+            f"; the presence model expects workers in about {expected} of the {silent} silent "
+            f"ones ({level} interval {low} to {high}; a model estimate)"
+        )
+    return [cite.reason(text)]
+
+
 # --- public ------------------------------------------------------------------------------------
 
 PUBLIC_FIGURES = [
@@ -289,6 +313,14 @@ def public_reasons(
             out.append({"text": "chosen for the quota of areas where "
                                 f"{QUOTA_WORDS[item['subject']]}",
                         "cites": [{"kind": "constraint", "id": item["id"]}]})  # fmt: skip
+    around = candidate.get("surroundings") or {}
+    if around.get("low_coverage"):  # which comuni answered is public (the comuni layer)
+        out.append({
+            "text": f"only {around['responded']} of {around['comuni']} comuni within "
+                    f"{around['radius_km']} km answered: the context around it is poorly known",
+            "cites": [{"kind": "coverage", "responded": around["responded"],
+                       "comuni": around["comuni"], "radius_km": around["radius_km"]}],
+        })  # fmt: skip
     for field, words in PUBLIC_FIGURES:
         cells, withheld = published.cells(field)
         known = sum(c["value"] for c in cells)

@@ -130,6 +130,8 @@ def run_document(session: Session, survey: Survey, run: CaseAreaRun, geometry: b
         published_by=run.published_by,
         areas=[],
     )
+    # What the surroundings answered, and the model's estimate there, live in the trace.
+    around = {c["key"]: c.get("surroundings") for c in run.trace["candidates"]}
     for area, geojson in _areas(session, run, geometry):
         item = {
             "rank": area.rank,
@@ -139,6 +141,7 @@ def run_document(session: Session, survey: Survey, run: CaseAreaRun, geometry: b
             "score": area.score,
             "typology": area.typology,
             "indicators": area.indicators,
+            "surroundings": around.get(area.candidate),
             "reasons": [r["text"] for r in area.reasons],
             "citations": [r["cites"] for r in area.reasons],
             "public_reasons": [r["text"] for r in area.public_reasons],

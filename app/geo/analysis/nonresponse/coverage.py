@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
+import numpy as np
 from sqlalchemy import ColumnElement, String, cast, func, literal, select
 from sqlalchemy.orm import Session
 
@@ -57,6 +58,23 @@ def _share(part: float | None, whole: float | None) -> float | None:
     if part is None or not whole:
         return None
     return round(part / whole, 6)
+
+
+def coverage_shares(
+    responded_population: np.ndarray, population: np.ndarray,
+    responded_area: np.ndarray, area: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # fmt: skip
+    """Return the shares of residents and area covered, and the low-coverage flag, per unit.
+
+    The same rule as `coverage`, on arrays: NaN population where no comune's is known; the
+    flag falls back on the area where the population is unknown.
+    """
+    with np.errstate(invalid="ignore", divide="ignore"):
+        by_population = np.where(population > 0, responded_population / population, np.nan)
+        by_area = np.where(area > 0, responded_area / area, 0.0)
+    by_population, by_area = np.round(by_population, 6), np.round(by_area, 6)
+    low = np.where(np.isnan(by_population), by_area, by_population) < LOW_COVERAGE
+    return by_population, by_area, low
 
 
 def coverage(session: Session, survey: Survey, level: CoverageLevel) -> list[UnitCoverage]:

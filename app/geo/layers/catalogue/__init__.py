@@ -5,7 +5,15 @@ vintage); `SURVEY` at /surveys/{code}/... in the wave's vintage. Each module of 
 declares one family of layers; this file puts them in the registries.
 """
 
-from app.geo.layers.catalogue import case_areas, clusters, comuni, hotspots, indicators, settlements
+from app.geo.layers.catalogue import (
+    case_areas,
+    clusters,
+    comuni,
+    follow_up,
+    hotspots,
+    indicators,
+    settlements,
+)
 from app.geo.layers.registry import Registry
 
 REFERENCE = Registry("reference")
@@ -21,6 +29,7 @@ for _layer in (
     settlements.INFORMAL_AREAS,
     clusters.CLUSTERS,
     hotspots.HOTSPOTS,
+    follow_up.FOLLOW_UP,
 ):
     SURVEY.add(_layer)
 SURVEY.discover(case_areas.case_area_layers)

@@ -6,7 +6,7 @@ defaults, on the current data state; it is computed on first read. Every feature
 
 from __future__ import annotations
 
-from sqlalchemy import Float, Select, String, column, func, select, true
+from sqlalchemy import Boolean, Float, Select, String, column, func, select, true
 from sqlalchemy.orm import Session
 
 from app.geo.analysis.hotspot_pins import layer_run, prepare_layer_run
@@ -21,6 +21,8 @@ ITEM = (
     .table_valued(
         column("code", String),
         column("value", Float),
+        column("responded", Boolean),
+        column("island", Boolean),
         column("z", Float),
         column("p_fdr", Float),
         column("class", String),
@@ -49,7 +51,9 @@ HOTSPOTS = Layer(
     description=(
         "Getis-Ord Gi* per comune on the current data, with the Gi* parameters an analyst "
         f"pinned for the wave, or else the defaults ({DEFAULTS.indicator}, "
-        f"{DEFAULTS.permutations} permutations, seed {DEFAULTS.seed}); every feature names them."
+        f"{DEFAULTS.permutations} permutations, seed {DEFAULTS.seed}, silent comuni "
+        f"{DEFAULTS.nonresponse}); every feature names them. Under nonresponse=missing a comune "
+        "that did not respond has no z, p_fdr or class."
     ),
     geometry_type="MultiPolygon",
     fields=(
@@ -59,8 +63,22 @@ HOTSPOTS = Layer(
         Field(
             "value",
             "number",
-            "Its value (null: the comune did not respond, counted as 0).",
+            "Its value (null: the comune did not respond).",
             ITEM.c.value,
+        ),
+        Field(
+            "responded",
+            "boolean",
+            "False: the comune did not respond (unknown; no statistic under missing, 0 "
+            "under zero).",
+            ITEM.c.responded,
+        ),
+        Field(
+            "island",
+            "boolean",
+            "A respondent with no responding contiguous comune, joined to its nearest "
+            "responding comune.",
+            func.coalesce(ITEM.c.island, False),
         ),
         Field("z", "number", "Gi* standardised by its permutation distribution.", ITEM.c.z),
         Field(
@@ -77,6 +95,12 @@ HOTSPOTS = Layer(
         ),
         Field("permutations", "integer", "Permutations of the test.", HotspotRun.permutations),
         Field("seed", "integer", "Seed of the permutations.", HotspotRun.seed),
+        Field(
+            "nonresponse",
+            "string",
+            "How silent comuni were treated: missing (left out) or zero (counted 0).",
+            HotspotRun.nonresponse,
+        ),
         Field(
             "pinned",
             "boolean",

@@ -8,12 +8,18 @@ everyone else the public view.
 
 from __future__ import annotations
 
-from sqlalchemy import Float, Integer, Select, cast, func, select
+from sqlalchemy import Boolean, Float, Integer, Select, cast, func, select
 from sqlalchemy.orm import Session
 
 from app.geo.analysis.indicators import INDICATORS, LEVELS, Level, fingerprint_select
 from app.geo.analysis.models import PublishedIndicators
-from app.geo.analysis.publication import FIELDS, INTEGERS, store_published
+from app.geo.analysis.nonresponse.expected import DESCRIPTIONS as EXPECTED
+from app.geo.analysis.publication import (
+    COVERAGE_DESCRIPTIONS,
+    FIELDS,
+    INTEGERS,
+    store_published,
+)
 from app.geo.layers.registry import Field, FieldType, Layer, LayerContext
 from app.geo.reference.models import Comune, UnitBoundary
 
@@ -59,6 +65,20 @@ FIELDS_OF_A_UNIT = (
     Field("code", "string", "ISTAT code of the unit.", P.code),
     Field("name", "string", "Name of the unit.", P.name),
     *(_value(name) for name in FIELDS),
+    Field("coverage_population", "number", COVERAGE_DESCRIPTIONS["coverage_population"],
+          cast(P.values["coverage_population"].astext, Float)),
+    Field("coverage_area", "number", COVERAGE_DESCRIPTIONS["coverage_area"],
+          cast(P.values["coverage_area"].astext, Float)),
+    Field("low_coverage", "boolean", COVERAGE_DESCRIPTIONS["low_coverage"],
+          cast(P.values["low_coverage"].astext, Boolean)),
+    # The model's estimate: stored with the analysts' rows only, and shown to analysts only.
+    Field("workers_present_expected", "number", EXPECTED["workers_present_expected"],
+          cast(P.values["workers_present_expected"].astext, Float), analysts_only=True),
+    Field("workers_present_expected_low", "integer", EXPECTED["workers_present_expected_low"],
+          cast(P.values["workers_present_expected_low"].astext, Integer), analysts_only=True),
+    Field("workers_present_expected_high", "integer",
+          EXPECTED["workers_present_expected_high"],
+          cast(P.values["workers_present_expected_high"].astext, Integer), analysts_only=True),
     Field("suppressed", "boolean", "Some values of this unit are withheld.",
           func.cardinality(P.suppressed_fields) > 0),
     Field("suppressed_fields", "string", "The withheld fields, comma separated.",
@@ -71,8 +91,9 @@ def _layer(level: Level) -> Layer:
     return Layer(
         name=f"indicators_{level}",
         title=f"Indicators by {level}",
-        description=f"The wave's indicators per {level}; small counts withheld for the public, "
-        "full figures for analysts.",
+        description=f"The wave's indicators per {level}, with the share of residents and area "
+        "that answered; small counts withheld for the public, full figures and the presence "
+        "model's expected comuni with workers (a model estimate) for analysts.",
         geometry_type="MultiPolygon",
         fields=FIELDS_OF_A_UNIT,
         rows=rows,
