@@ -21,9 +21,25 @@ const GENERATED = join(WEB, "build", "generated");
 const DIST = join(WEB, "dist");
 const STAGING = join(WEB, "dist.new");
 
-// A page: its entry module and its HTML shell. Another page (the atlas) is one more line.
+// A page: its entry module and its HTML shell, and any files of an npm package it loads as
+// they are (`%VENDOR:name%` in the shell becomes the file's hashed URL).
 const PAGES = {
   questionnaire: { entry: "src/questionnaire/main.js", html: "src/questionnaire/page.html" },
+  atlas: { entry: "src/atlas/main.js", html: "src/atlas/page.html" },
+  // The API's documentation, offline: Swagger UI and ReDoc from npm, not from a CDN.
+  docs: {
+    entry: "src/docs/swagger.js",
+    html: "src/docs/swagger.html",
+    vendor: {
+      "swagger-ui.css": "node_modules/swagger-ui-dist/swagger-ui.css",
+      "swagger-ui-bundle.js": "node_modules/swagger-ui-dist/swagger-ui-bundle.js",
+    },
+  },
+  redoc: {
+    entry: "src/docs/redoc.js",
+    html: "src/docs/redoc.html",
+    vendor: { "redoc.standalone.js": "node_modules/redoc/bundles/redoc.standalone.js" },
+  },
 };
 
 // Browsers the offices may still run, and that have WebGL 2 for MapLibre; esbuild lowers
@@ -148,12 +164,18 @@ async function build(openapiPath) {
   });
 
   const outputs = result.metafile.outputs;
+  const vendorDir = join(staticDir, "vendor");
+  mkdirSync(vendorDir, { recursive: true });
   const pages = {};
   for (const [name, page] of Object.entries(PAGES)) {
     const [js, out] = Object.entries(outputs).find(([, o]) => o.entryPoint === page.entry);
     const asset = (p) => `%ROOT%/static/${relative(staticDir, join(WEB, p)).split("\\").join("/")}`;
     const css = out.cssBundle ? `<link rel="stylesheet" href="${asset(out.cssBundle)}">` : "";
+    const vendor = Object.fromEntries(
+      Object.entries(page.vendor ?? {}).map(([key, src]) => [key, `%ROOT%/static/vendor/${copyHashed(join(WEB, src), vendorDir)}`]),
+    );
     const html = readFileSync(join(WEB, page.html), "utf8")
+      .replace(/%VENDOR:([\w.-]+)%/g, (_, key) => vendor[key])
       .replace("<!-- styles -->", css)
       .replace("<!-- scripts -->", `<script type="module" src="${asset(js)}"></script>`);
     writeFileSync(join(STAGING, "pages", `${name}.html`), html);
