@@ -6,7 +6,7 @@
 // It runs on Node 18 (Debian 12's): esbuild, ajv and node:zlib only.
 
 import { createHash } from "node:crypto";
-import { copyFileSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { basename, dirname, extname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { brotliCompressSync, constants as zlib, gzipSync } from "node:zlib";
@@ -38,7 +38,14 @@ const PAGES = {
   redoc: {
     entry: "src/docs/redoc.js",
     html: "src/docs/redoc.html",
-    vendor: { "redoc.standalone.js": "node_modules/redoc/bundles/redoc.standalone.js" },
+    vendor: {
+      "redoc.standalone.js": {
+        src: "node_modules/redoc/bundles/redoc.standalone.js",
+        // Its footer shows Redocly's logo from their CDN; "data:," fails to load, and the
+        // footer then hides the image (its onError): nothing is asked of cdn.redoc.ly.
+        replace: [["https://cdn.redoc.ly/redoc/logo-mini.svg", "data:,"]],
+      },
+    },
   },
 };
 
@@ -105,12 +112,20 @@ function walk(dir) {
   );
 }
 
-/** Copy a file under a content-hashed name; return that name. */
-function copyHashed(src, destDir) {
-  const data = readFileSync(src);
+/** Copy a file under a content-hashed name (after any [from, to] replacements); return that name. */
+function copyHashed(src, destDir, replace = []) {
+  let data = readFileSync(src);
+  if (replace.length) {
+    let text = data.toString("utf8");
+    for (const [from, to] of replace) {
+      if (!text.includes(from)) throw new Error(`${src} no longer holds ${from}: check the replacement`);
+      text = text.replaceAll(from, to);
+    }
+    data = Buffer.from(text, "utf8");
+  }
   const ext = src.endsWith(".mjs") ? ".mjs" : extname(src);
   const name = `${basename(src, ext)}-${contentHash(data)}${ext}`;
-  copyFileSync(src, join(destDir, name));
+  writeFileSync(join(destDir, name), data);
   return name;
 }
 
@@ -172,7 +187,10 @@ async function build(openapiPath) {
     const asset = (p) => `%ROOT%/static/${relative(staticDir, join(WEB, p)).split("\\").join("/")}`;
     const css = out.cssBundle ? `<link rel="stylesheet" href="${asset(out.cssBundle)}">` : "";
     const vendor = Object.fromEntries(
-      Object.entries(page.vendor ?? {}).map(([key, src]) => [key, `%ROOT%/static/vendor/${copyHashed(join(WEB, src), vendorDir)}`]),
+      Object.entries(page.vendor ?? {}).map(([key, file]) => {
+        const { src, replace } = typeof file === "string" ? { src: file, replace: [] } : file;
+        return [key, `%ROOT%/static/vendor/${copyHashed(join(WEB, src), vendorDir, replace)}`];
+      }),
     );
     const html = readFileSync(join(WEB, page.html), "utf8")
       .replace(/%VENDOR:([\w.-]+)%/g, (_, key) => vendor[key])
