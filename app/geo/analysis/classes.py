@@ -52,16 +52,20 @@ def classify(values: np.ndarray, method: Method, k: int) -> tuple[list[float], l
     k = min(k, int(np.unique(values).size))
     if k < 2:
         return [float(values.max())], [int(values.size)]
-    with warnings.catch_warnings():
-        # mapclassify warns when ties leave fewer classes than asked; the answer says so.
+    with warnings.catch_warnings(), np.errstate(invalid="ignore"):
+        # mapclassify warns when ties leave fewer classes than asked (the answer says so), and
+        # Jenks-Caspall averages a class it emptied on the way.
         warnings.simplefilter("ignore", UserWarning)
+        warnings.simplefilter("ignore", RuntimeWarning)
         if method == "quantiles":
             found = mapclassify.Quantiles(values, k=k)
         else:
             # Jenks-Caspall: deterministic and fast; Fisher-Jenks is pure Python without numba
             # and takes minutes on a few thousand comuni.
             found = mapclassify.JenksCaspall(values, k=k)
-    return [float(b) for b in found.bins], [int(c) for c in found.counts]
+    kept = [(float(b), int(c)) for b, c in zip(found.bins, found.counts, strict=True)]
+    kept = [(b, c) for b, c in kept if np.isfinite(b)]
+    return [b for b, _ in kept], [c for _, c in kept]
 
 
 def public_values(session: Session, survey: Survey, level: Level, indicator: str) -> np.ndarray:

@@ -42,9 +42,10 @@ function unitLayers(state) {
     const share =
       state.level === "comune"
         ? ["to-number", ["get", "responded"]]
-        : ["coalesce", ["feature-state", "coverage"], -1];
+        : ["coalesce", ["feature-state", "coverage"], 0];
     const color = ["step", share, P.COVERAGE[0], P.COVERAGE_BREAKS[0], P.COVERAGE[1], P.COVERAGE_BREAKS[1], P.COVERAGE[2], P.COVERAGE_BREAKS[2], P.COVERAGE[3]];
-    const silent = state.level === "comune" ? ["==", ["to-number", ["get", "responded"]], 0] : ["<", share, 0];
+    // Filters cannot read feature state: whether a unit answered at all is in its tiles.
+    const silent = ["==", ["to-number", ["get", "responded"]], 0];
     layers.push(
       { id: "units-coverage", type: "fill", ...base, filter: ["!", silent], paint: { "fill-color": color } },
       { id: "units-no-answer", type: "fill", ...base, filter: silent, paint: { "fill-pattern": "no-answer" } },
