@@ -20,7 +20,7 @@ from tests.utils.browser import Session as BrowserSession
 from tests.utils.browser import axe_violations, describe, open_session
 from tests.web.conftest import AXE, screenshot_path
 
-pytestmark = pytest.mark.database("national")
+pytestmark = [pytest.mark.database("national"), pytest.mark.usefixtures("published")]
 
 WAVE = "national"
 INDICATOR = "informal_persons_mid"
@@ -126,6 +126,7 @@ def test_the_public_atlas_draws_comuni_offline_and_is_accessible(web_url, browse
     codes = {f["code"] for f in drawn}
     assert len(codes) > 5000, len(codes)  # the comuni of Italy, coloured, hatched or dotted
     assert all(len(code) == 6 for code in codes)
+    page.screenshot(path=screenshot_path("atlas-public"), full_page=True)
     # The published case areas, listed beside the map (the keyboard's way to their popups).
     areas = page.locator("#case-list li")
     expect(areas).to_have_count(10)
@@ -133,8 +134,7 @@ def test_the_public_atlas_draws_comuni_offline_and_is_accessible(web_url, browse
     popup = page.locator(".maplibregl-popup-content")
     expect(popup).to_contain_text("1. ")
     expect(popup.locator("li").first).to_be_visible()
-    page.keyboard.press("Escape")
-    page.screenshot(path=screenshot_path("atlas-public"), full_page=True)
+    page.screenshot(path=screenshot_path("atlas-public-case-area"))
 
     assert not console_errors(s), console_errors(s)
     assert not s.requests.outside(), s.requests.outside()

@@ -140,14 +140,16 @@ export function atlasStyle(state) {
       promoteId: "code",
       attribution: "Confini: ISTAT (CC BY 4.0)",
     },
-    regions: { ...vector(wave, "indicators_region"), promoteId: "code" },
   };
+  // At region level the units are the regions: one source, each tile asked for once.
+  const regions = state.level === "region" ? "units" : "regions";
+  if (regions === "regions") sources.regions = vector(wave, "indicators_region");
   const layers = [{ id: "background", type: "background", paint: { "background-color": COLORS.background } }];
   layers.push(...unitLayers(state));
   layers.push({
     id: "regions-line",
     type: "line",
-    source: "regions",
+    source: regions,
     "source-layer": "indicators_region",
     paint: { "line-color": P.OUTLINE, "line-width": state.level === "region" ? 1.2 : 1 },
   });

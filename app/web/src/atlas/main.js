@@ -120,33 +120,44 @@ function rememberInAddress() {
 
 // --- loading --------------------------------------------------------------------------------
 
-async function load({ wave = false, classes = true, areas = false } = {}) {
+/** The coverage shares of the current level's units (for the coverage map and the hover). */
+function loadCoverage() {
   const code = state.wave.code;
-  const jobs = [];
-  if (classes && state.show === "indicator") {
-    jobs.push(data.classes(code, state).then((c) => (state.classes = c)));
-  }
+  const level = state.level;
+  if (level === "comune" || state.coverageLevel === `${code}:${level}`) return Promise.resolve();
+  return data.progress(code, level).then((rows) => {
+    state.coverage = new Map(rows.map((r) => [r.code, r.coverage_population]));
+    state.coverageLevel = `${code}:${level}`;
+    if (level === "region") state.regionProgress = rows;
+  });
+}
+
+/** Fetch what the map needs to draw this state: the class breaks, or the coverage shares. */
+async function loadMap({ classes = true } = {}) {
+  if (state.show === "coverage") return loadCoverage();
+  if (classes) state.classes = await data.classes(state.wave.code, state);
+}
+
+/** Fetch what the panel shows beside the map: the regions' table, the case areas. */
+async function loadPanel({ wave = false, areas = false } = {}) {
+  const code = state.wave.code;
+  const jobs = [loadCoverage()];
   if (wave) {
     jobs.push(data.indicators(code, "region").then((rows) => (state.regionRows = rows)));
-    jobs.push(data.progress(code, "region").then((rows) => (state.regionProgress = rows)));
+    if (state.level !== "region") {
+      jobs.push(data.progress(code, "region").then((rows) => (state.regionProgress = rows)));
+    }
     if (state.analyst) jobs.push(data.runs(code).then((runs) => (state.runs = runs)));
   }
   if (wave || areas) {
     const run = state.analyst && state.run !== "published" ? state.run : null;
     jobs.push((run ? data.runAreas(code, run) : data.publishedAreas(code)).then((a) => (state.areas = a)));
   }
-  if (state.level !== "comune") {
-    const level = state.level;
-    const known = state.coverageLevel === `${code}:${level}`;
-    if (!known) {
-      const source = level === "region" && !wave ? Promise.resolve(state.regionProgress) : data.progress(code, level);
-      jobs.push(source.then((rows) => {
-        state.coverage = new Map(rows.map((r) => [r.code, r.coverage_population]));
-        state.coverageLevel = `${code}:${level}`;
-      }));
-    }
-  }
   await Promise.all(jobs);
+}
+
+async function load({ wave = false, classes = true, areas = false } = {}) {
+  await Promise.all([loadMap({ classes }), loadPanel({ wave, areas })]);
 }
 
 async function change(changes, what = {}) {
@@ -229,8 +240,11 @@ function afterDraw() {
     applyCoverage();
     const el = document.getElementById("map-host");
     el.dataset.drawn = [state.wave.code, state.show, state.level, state.indicator, state.method, state.k, turn].join(":");
-    if (!performance.getEntriesByName("incas:choropleth").length) performance.mark("incas:choropleth");
   });
+  // The first choropleth on screen, whichever state it was drawn for.
+  if (!performance.getEntriesByName("incas:choropleth").length) {
+    map.once("idle", () => performance.getEntriesByName("incas:choropleth").length || performance.mark("incas:choropleth"));
+  }
 }
 
 /** Coverage shares ride on the units as feature state (the tiles do not carry them). */
@@ -347,13 +361,25 @@ async function start() {
   // The wave asked for in the address, else the newest.
   const newest = [...state.waves].sort((a, b) => b.opens_at.localeCompare(a.opens_at))[0];
   state.wave = state.waves.find((w) => w.code === query.get("wave")) ?? newest;
+  // MapLibre (most of the page's weight) loads while the first figures are fetched, and the
+  // map draws as soon as its breaks are known; the table and the case areas follow.
+  loadMapLibre();
+  const panel = loadPanel({ wave: true });
   try {
-    await load({ wave: true });
+    await loadMap();
   } catch (error) {
     return failed(error);
   }
   render();
   await createMap();
+  try {
+    await panel;
+  } catch (error) {
+    return failed(error);
+  }
+  render();
+  applyCoverage();
+  if (state.areas?.features.length) restyle();
   document.documentElement.dataset.ready = "true";
   if (getToken()) identify();
 }
