@@ -69,8 +69,10 @@ def _csv(rows: list[dict]) -> Iterator[str]:
 MapLevelQuery = Annotated[
     Literal["comune", "province", "region"], Query(description="Level of the map's units.")
 ]
+# The names are the rows' fields, listed once: a 422 then names every choice.
+IndicatorName = Literal[tuple(FIELDS)]  # type: ignore[valid-type]
 IndicatorQuery = Annotated[
-    Literal[tuple(FIELDS)],  # type: ignore[valid-type]
+    IndicatorName,  # type: ignore[valid-type]
     Query(description="An indicator field of the rows (e.g. informal_persons_mid)."),
 ]
 
@@ -102,7 +104,7 @@ class ClassesOut(BaseModel):
 def get_classes(
     session: SessionDep,
     survey: SurveyDep,
-    indicator: IndicatorQuery,
+    indicator: IndicatorQuery,  # type: ignore[valid-type]
     level: MapLevelQuery = "region",
     method: Annotated[
         Literal["quantiles", "natural_breaks"], Query(description="How to break the values.")

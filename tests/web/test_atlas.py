@@ -284,8 +284,9 @@ def test_english_is_one_click_away_and_the_controls_take_the_keyboard(web_url, b
     s.close()
 
 
-@pytest.mark.parametrize(("path", "operation"), [("/docs", ".opblock"),
-                                                 ("/redoc", "[data-section-id^='tag/']")])
+@pytest.mark.parametrize(
+    ("path", "operation"), [("/docs", ".opblock"), ("/redoc", "[data-section-id^='tag/']")]
+)
 def test_the_api_documentation_renders_offline(web_url, browser, path, operation):
     s = open_session(browser)
     s.page.on("console", lambda m: s.errors.append(m.text) if m.type == "error" else None)

@@ -44,7 +44,7 @@ class Classes:
 
 
 def classify(values: np.ndarray, method: Method, k: int) -> tuple[list[float], list[int]]:
-    """Return the upper bounds and counts of mapclassify's classes of `values` (positive, finite)."""
+    """Return the upper bounds and counts of the classes of `values` (positive, finite)."""
     import mapclassify  # a few hundred ms of imports, paid by the first map only
 
     if values.size == 0:
