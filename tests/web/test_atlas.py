@@ -134,6 +134,7 @@ def test_the_public_atlas_draws_comuni_offline_and_is_accessible(web_url, browse
     popup = page.locator(".maplibregl-popup-content")
     expect(popup).to_contain_text("1. ")
     expect(popup.locator("li").first).to_be_visible()
+    page.wait_for_function("() => window.incasAtlas.map.areTilesLoaded()")
     page.screenshot(path=screenshot_path("atlas-public-case-area"))
 
     assert not console_errors(s), console_errors(s)

@@ -291,7 +291,7 @@ function showArea(feature) {
     [Math.min(...xs), Math.min(...ys)],
     [Math.max(...xs), Math.max(...ys)],
   ];
-  map.fitBounds(box, { padding: 60, maxZoom: 10 });
+  map.fitBounds(box, { padding: 60, maxZoom: 10, animate: false });
   openPopup(feature, [(box[0][0] + box[1][0]) / 2, (box[0][1] + box[1][1]) / 2]);
 }
 
