@@ -232,10 +232,17 @@ def test_coverage_is_a_layer_of_its_own(web_url, browser):
     for code, share in features:
         assert share == pytest.approx(shares[code])
     expect(page.locator("#legend-caption")).to_contain_text("Quota dei residenti")
+    # Hovering a unit names it and gives its figures.
+    box = page.locator("#map canvas").bounding_box()
+    page.mouse.move(box["x"] + box["width"] * 0.55, box["y"] + box["height"] * 0.45)
+    hover = page.locator("#hover")
+    expect(hover.locator("strong")).not_to_be_empty()
+    expect(hover).to_contain_text("Residenti coperti")
+    expect(hover).to_contain_text("Comuni che hanno risposto")
     s.close()
 
 
-def test_anonymous_gets_no_settlements_and_an_analyst_does(web_url, browser, analyst):
+def test_anonymous_gets_no_settlements_and_an_analyst_does(web_url, browser, analyst, published):
     s = open_atlas(browser, web_url)
     page = s.page
     assert not [u for u in s.requests.urls if any(r in u for r in RESTRICTED)]
@@ -257,6 +264,12 @@ def test_anonymous_gets_no_settlements_and_an_analyst_does(web_url, browser, ana
     assert page.evaluate("sessionStorage.getItem('incas.token')") == f'"{analyst}"'
     page.screenshot(path=screenshot_path("atlas-analyst"), full_page=True)
     assert [u for u in s.requests.urls if "informal_settlements" in u]
+    # Any run of the wave, with the analysts' reasons.
+    before = page.locator("#map-host").get_attribute("data-drawn")
+    page.get_by_label("Selezione di aree caso").select_option(str(published))
+    wait_drawn(page, before)
+    assert [u for u in s.requests.urls if f"/case-areas/{published}?geometry=true" in u]
+    expect(page.locator("#case-list li")).to_have_count(10)
     assert not console_errors(s), console_errors(s)
     assert not s.requests.outside(), s.requests.outside()
     assert not (violations := axe_violations(page, AXE)), describe(violations)

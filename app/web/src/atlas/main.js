@@ -7,7 +7,7 @@ import "./style.css";
 import { ApiError, appRoot, createApi } from "../shared/api.js";
 import { announce, h, replaceChildren } from "../shared/dom.js";
 import { lang, onLangChange, setLang, t } from "../shared/i18n.js";
-import { loadMapLibre, mapLocale } from "../shared/maplibre.js";
+import { loadMapLibre, mapLocale, preloadWorker } from "../shared/maplibre.js";
 import { forgetToken, getToken, setToken } from "../shared/token.js";
 import { createData, INDICATORS, LEVELS, METHODS } from "./data.js";
 import { atlasStyle } from "./layers.js";
@@ -346,6 +346,9 @@ onLangChange(() => {
 });
 
 async function start() {
+  // MapLibre (most of the page's weight) and its worker load while the figures are fetched.
+  loadMapLibre();
+  preloadWorker();
   document.documentElement.lang = lang();
   header();
   try {
@@ -361,9 +364,7 @@ async function start() {
   // The wave asked for in the address, else the newest.
   const newest = [...state.waves].sort((a, b) => b.opens_at.localeCompare(a.opens_at))[0];
   state.wave = state.waves.find((w) => w.code === query.get("wave")) ?? newest;
-  // MapLibre (most of the page's weight) loads while the first figures are fetched, and the
-  // map draws as soon as its breaks are known; the table and the case areas follow.
-  loadMapLibre();
+  // The map draws as soon as its breaks are known; the table and the case areas follow.
   const panel = loadPanel({ wave: true });
   try {
     await loadMap();
