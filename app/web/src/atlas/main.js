@@ -149,11 +149,22 @@ async function loadPanel({ wave = false, areas = false } = {}) {
     }
     if (state.analyst) jobs.push(data.runs(code).then((runs) => (state.runs = runs)));
   }
-  if (wave || areas) {
-    const run = state.analyst && state.run !== "published" ? state.run : null;
-    jobs.push((run ? data.runAreas(code, run) : data.publishedAreas(code)).then((a) => (state.areas = a)));
-  }
+  if (wave || areas) jobs.push(loadAreas());
   await Promise.all(jobs);
+}
+
+/** The case areas to outline: the published run's, or the run an analyst picked. */
+function loadAreas() {
+  const code = state.wave.code;
+  const run = state.analyst && state.run !== "published" ? state.run : null;
+  const key = `${code}:${run ?? "published"}:${state.analyst ? "analyst" : "public"}`;
+  if (state.areasKey === key) return state.areasLoading;
+  state.areasKey = key;
+  state.areasLoading = (run ? data.runAreas(code, run) : data.publishedAreas(code)).then((a) => {
+    state.areas = a;
+  });
+  state.areasLoading.catch(() => (state.areasKey = null));
+  return state.areasLoading;
 }
 
 async function load({ wave = false, classes = true, areas = false } = {}) {
@@ -364,10 +375,11 @@ async function start() {
   // The wave asked for in the address, else the newest.
   const newest = [...state.waves].sort((a, b) => b.opens_at.localeCompare(a.opens_at))[0];
   state.wave = state.waves.find((w) => w.code === query.get("wave")) ?? newest;
-  // The map draws as soon as its breaks are known; the table and the case areas follow.
+  // The map draws as soon as its breaks and case areas are known (one style, drawn once);
+  // the table and the coverage shares follow.
   const panel = loadPanel({ wave: true });
   try {
-    await loadMap();
+    await Promise.all([loadMap(), loadAreas()]);
   } catch (error) {
     return failed(error);
   }
@@ -380,7 +392,6 @@ async function start() {
   }
   render();
   applyCoverage();
-  if (state.areas?.features.length) restyle();
   document.documentElement.dataset.ready = "true";
   if (getToken()) identify();
 }
