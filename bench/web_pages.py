@@ -157,7 +157,7 @@ def atlas_run(browser, url: str) -> dict:
     context.close()
     return {
         "atlas_first_choropleth_s": drawn,
-        "atlas_bytes_at_choropleth": drawn_bytes,
+        "atlas_at_choropleth_bytes": drawn_bytes,
         "atlas_first_load_bytes": idle_bytes,
         "atlas_by_kind": idle_kinds,
     }
