@@ -28,4 +28,3 @@ def open_atlas_wave(session: Session, code: str = ATLAS_WAVE) -> Survey:
     run = runs.run_selection(session, survey, Parameters(permutations=99), ADMIN)
     runs.publish(session, survey, run.id, ADMIN)
     return survey
-
