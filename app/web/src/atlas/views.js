@@ -72,7 +72,9 @@ export function legend(state) {
     const colors = P.classColors(c.breaks.length);
     c.breaks.forEach((upper, i) => {
       const low = i === 0 ? c.minimum : c.breaks[i - 1];
-      items.push(h("li", { dataset: { upper: String(upper), color: colors[i] } }, swatch("", colors[i]), rangeText(state.indicator, low, upper)));
+      // An analyst's full figures may lie below the public minimum: the first class is open.
+      const text = i === 0 && state.analyst ? `≤ ${figure(state.indicator, upper)}` : rangeText(state.indicator, low, upper);
+      items.push(h("li", { dataset: { upper: String(upper), color: colors[i] } }, swatch("", colors[i]), text));
     });
     items.push(h("li", { dataset: { zero: "" } }, swatch("", P.ZERO), t("atlas.legend.zero")));
     items.push(h("li", {}, swatch("withheld"), t("atlas.legend.withheld")));
