@@ -62,6 +62,9 @@ def create_app(database_url: str | None = None) -> FastAPI:
         version=__version__,
         summary="National census of where foreign agri-food workers live.",
         lifespan=lifespan,
+        # /docs and /redoc are pages of ours (app/web), with Swagger UI and ReDoc from npm.
+        docs_url=None,
+        redoc_url=None,
     )
     errors.install(app)
     if settings.cors_origins:

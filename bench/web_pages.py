@@ -1,4 +1,5 @@
-"""The web questionnaire in chromium: page weight on first load, and time until interactive.
+"""The web pages in chromium: page weight on first load, and time until usable (questionnaire)
+or until the first choropleth is drawn (atlas).
 
     .venv/bin/python bench/web_pages.py [--runs 7]
 
@@ -15,7 +16,14 @@ municipal officer's first visit. For each run:
   comune's boundary and the comuni tiles), timed from the click to the map's first full draw;
 - **second visit**: the same page again in the same context (assets cached as immutable).
 
+The atlas (`/map?wave=...`, issue 13) runs on the same database, with a national wave of 4,000
+synthetic responses and a published run of case areas (`tests/utils/atlas.py`), in a fresh
+context each run: bytes until the first choropleth is drawn (the page's `incas:choropleth`
+mark: MapLibre's first `idle` with the class breaks applied) and after the network is idle,
+and the time of that mark from navigation start.
+
 Targets (issue 11): first load ≤ 1 MB compressed; interactive ≤ 2 s on this machine.
+Targets (issue 13): atlas first load ≤ 1.5 MB compressed; first choropleth ≤ 2 s.
 """
 
 from __future__ import annotations
@@ -45,6 +53,7 @@ from bench.common import (  # noqa: E402
     throwaway_database,
     write_results,
 )
+from tests.utils.atlas import ATLAS_WAVE, open_atlas_wave  # noqa: E402
 from tests.utils.documents import open_survey  # noqa: E402
 
 WAVE = "bench-web"
@@ -131,12 +140,37 @@ def one_run(browser, url: str) -> dict:
     }
 
 
+def atlas_run(browser, url: str) -> dict:
+    """Load the atlas cold; return its weight and the time of its first choropleth."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    transfer = Transfer()
+    context.on("response", transfer)
+    page = context.new_page()
+    page.goto(url)
+    page.wait_for_function(
+        "() => performance.getEntriesByName('incas:choropleth').length > 0", timeout=120_000
+    )
+    drawn = mark(page, "incas:choropleth")
+    drawn_bytes, drawn_kinds = transfer.total()
+    page.wait_for_load_state("networkidle")
+    idle_bytes, idle_kinds = transfer.total()
+    context.close()
+    return {
+        "atlas_first_choropleth_s": drawn,
+        "atlas_at_choropleth_bytes": drawn_bytes,
+        "atlas_first_load_bytes": idle_bytes,
+        "atlas_by_kind": idle_kinds,
+    }
+
+
 def say_run(i: int, n: int, r: dict) -> None:
     console.print(
         f"  run {i + 1}/{n}: first load {r['first_load_bytes'] / 1e3:.0f} kB,"
         f" interactive {r['interactive_s']:.3f} s; with the map {r['with_map_bytes'] / 1e3:.0f}"
         f" kB, drawn {r['map_ready_after_click_s']:.3f} s after the click; second visit"
-        f" {r['second_visit_bytes'] / 1e3:.0f} kB, {r['second_visit_interactive_s']:.3f} s"
+        f" {r['second_visit_bytes'] / 1e3:.0f} kB, {r['second_visit_interactive_s']:.3f} s;"
+        f" atlas {r['atlas_first_load_bytes'] / 1e3:.0f} kB, first choropleth"
+        f" {r['atlas_first_choropleth_s']:.3f} s"
     )
 
 
@@ -151,6 +185,7 @@ def main() -> None:
         with Session(engine) as session, session.begin():
             wave = open_survey(session, code=WAVE, vintage=2021)
             _, secret = create_token(session, "respondent", [COMUNE], "bench", survey=wave)
+            open_atlas_wave(session)
         engine.dispose()
         port = free_port()
         cmd = [sys.executable, "-m", "uvicorn", "app.main:create_app", "--factory",
@@ -158,12 +193,14 @@ def main() -> None:
         env = {**os.environ, "DATABASE_URL": url}
         with running_server("ours", cmd, port=port, env=env, cwd=ROOT, log=Path(tmp) / "uv.log"):
             page_url = f"http://127.0.0.1:{port}/questionnaire/{WAVE}#token={secret}"
+            atlas_url = f"http://127.0.0.1:{port}/map?wave={ATLAS_WAVE}"
             with sync_playwright() as playwright:
                 browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
                 one_run(browser, page_url)  # warm-up: uvicorn, PostGIS and chromium caches
+                atlas_run(browser, atlas_url)  # and the wave's tables, pattern and tiles' rows
                 runs = []
                 for i in range(args.runs):
-                    runs.append(one_run(browser, page_url))
+                    runs.append(one_run(browser, page_url) | atlas_run(browser, atlas_url))
                     say_run(i, args.runs, runs[-1])
                 browser.close()
 
@@ -177,6 +214,13 @@ def main() -> None:
         console.print(f"  {key}: {shown}")
     console.print("  first load by kind (last run):", runs[-1]["first_load_by_kind"])
     console.print("  with the map by kind (last run):", runs[-1]["with_map_by_kind"])
+    console.print("  atlas by kind (last run):", runs[-1]["atlas_by_kind"])
+    console.print(
+        f"\n  side by side: questionnaire {summary['first_load_bytes'] / 1e3:.0f} kB"
+        f" ({summary['with_map_bytes'] / 1e3:.0f} kB with its map), usable in"
+        f" {summary['interactive_s']:.2f} s | atlas {summary['atlas_first_load_bytes'] / 1e3:.0f}"
+        f" kB, first choropleth in {summary['atlas_first_choropleth_s']:.2f} s"
+    )
     print_ratios(
         "Targets (issue 11)",
         [
@@ -185,6 +229,14 @@ def main() -> None:
             Ratio("time until interactive, s", summary["interactive_s"], 2.0, False),
         ],
     )
+    print_ratios(
+        "Targets (issue 13)",
+        [
+            Ratio("atlas first load, MB compressed", summary["atlas_first_load_bytes"] / MB, 1.5,
+                  False),
+            Ratio("atlas first choropleth, s", summary["atlas_first_choropleth_s"], 2.0, False),
+        ],
+    )  # fmt: skip
     path = write_results("web_pages", {"runs": runs, "medians": summary})
     console.print(f"results: {path}")
 

@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field, create_model
 from app.api.auth import AnalystDep, MaybePrincipal
 from app.api.deps import MAX_INT, Page, SessionDep, SurveyDep
 from app.api.nonresponse import FitSummary
+from app.geo.analysis import classes as class_service
 from app.geo.analysis import clusters as cluster_service
 from app.geo.analysis import hotspots as hotspot_service
 from app.geo.analysis.hotspots import DEFAULTS, MAX_PERMUTATIONS, MAX_SEED, GiParameters
@@ -101,6 +102,57 @@ class IndicatorsOut(Page[IndicatorRow]):  # type: ignore[valid-type]
         description="Analysts only: the presence-model fit behind workers_present_expected "
         "(a model estimate, not an answer). Absent from the public view.",
     )
+
+
+MapLevelQuery = Annotated[
+    Literal["comune", "province", "region"], Query(description="Level of the map's units.")
+]
+# The names are the rows' fields, listed once: a 422 then names every choice.
+IndicatorName = Literal[tuple(FIELDS)]  # type: ignore[valid-type]
+IndicatorQuery = Annotated[
+    IndicatorName,  # type: ignore[valid-type]
+    Query(description="An indicator field of the rows (e.g. informal_persons_mid)."),
+]
+
+
+class ClassesOut(BaseModel):
+    """Class breaks of one level's indicator, from the public figures only."""
+
+    indicator: str
+    level: str
+    method: str = Field(description="quantiles, or natural_breaks (Jenks-Caspall).")
+    k: int = Field(description="Classes asked for.")
+    breaks: list[float] = Field(
+        description="Upper bounds of the classes of the positive values, ascending (fewer than "
+        "k when the values are few or tied); the first class starts at `minimum`."
+    )
+    counts: list[int] = Field(description="Units in each class.")
+    minimum: float | None = Field(description="The smallest positive published value.")
+    zero: int = Field(description="Units whose published value is 0: a class of their own.")
+    withheld: int = Field(description="Units whose value is withheld from the public.")
+    no_value: int = Field(description="Units with no value: none of their comuni answered.")
+    units: int
+
+
+@router.get(
+    "/indicators/classes",
+    response_model=ClassesOut,
+    summary="Choropleth class breaks of an indicator, from the public figures (everyone)",
+)
+def get_classes(
+    session: SessionDep,
+    survey: SurveyDep,
+    indicator: IndicatorQuery,  # type: ignore[valid-type]
+    level: MapLevelQuery = "region",
+    method: Annotated[
+        Literal["quantiles", "natural_breaks"], Query(description="How to break the values.")
+    ] = "quantiles",
+    k: Annotated[
+        int, Query(ge=class_service.MIN_K, le=class_service.MAX_K, description="Classes.")
+    ] = 5,
+):
+    # Analysts get the same breaks: a legend drawn for everyone never rests on withheld cells.
+    return class_service.public_classes(session, survey, level, indicator, method, k)
 
 
 @router.get(

@@ -34,14 +34,6 @@ HTML_POLICY = (
     "script-src 'self'; connect-src 'self'; worker-src 'self' blob:; object-src 'none'; "
     "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 )
-# FastAPI's /docs and /redoc load their scripts from a CDN and start them inline.
-DOCS_POLICY = (
-    "default-src 'self'; img-src 'self' data: https://fastapi.tiangolo.com; "
-    "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
-    "script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; connect-src 'self'; "
-    "worker-src 'self' blob:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
-)
-DOCS_PATHS = ("/docs", "/redoc")
 HTML_HEADERS = {
     "X-Frame-Options": "DENY",
     "Referrer-Policy": "no-referrer",
@@ -63,8 +55,7 @@ def secure_html(scope: Scope, headers: MutableHeaders) -> None:
     headers.setdefault("X-Content-Type-Options", "nosniff")
     if not headers.get("content-type", "").startswith("text/html"):
         return
-    docs = scope["path"].startswith(DOCS_PATHS)
-    headers.setdefault("Content-Security-Policy", DOCS_POLICY if docs else HTML_POLICY)
+    headers.setdefault("Content-Security-Policy", HTML_POLICY)
     for name, value in HTML_HEADERS.items():
         headers.setdefault(name, value)
 

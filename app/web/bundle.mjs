@@ -6,7 +6,7 @@
 // It runs on Node 18 (Debian 12's): esbuild, ajv and node:zlib only.
 
 import { createHash } from "node:crypto";
-import { copyFileSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { basename, dirname, extname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { brotliCompressSync, constants as zlib, gzipSync } from "node:zlib";
@@ -21,9 +21,32 @@ const GENERATED = join(WEB, "build", "generated");
 const DIST = join(WEB, "dist");
 const STAGING = join(WEB, "dist.new");
 
-// A page: its entry module and its HTML shell. Another page (the atlas) is one more line.
+// A page: its entry module and its HTML shell, and any files of an npm package it loads as
+// they are (`%VENDOR:name%` in the shell becomes the file's hashed URL).
 const PAGES = {
   questionnaire: { entry: "src/questionnaire/main.js", html: "src/questionnaire/page.html" },
+  atlas: { entry: "src/atlas/main.js", html: "src/atlas/page.html" },
+  // The API's documentation, offline: Swagger UI and ReDoc from npm, not from a CDN.
+  docs: {
+    entry: "src/docs/swagger.js",
+    html: "src/docs/swagger.html",
+    vendor: {
+      "swagger-ui.css": "node_modules/swagger-ui-dist/swagger-ui.css",
+      "swagger-ui-bundle.js": "node_modules/swagger-ui-dist/swagger-ui-bundle.js",
+    },
+  },
+  redoc: {
+    entry: "src/docs/redoc.js",
+    html: "src/docs/redoc.html",
+    vendor: {
+      "redoc.standalone.js": {
+        src: "node_modules/redoc/bundles/redoc.standalone.js",
+        // Its footer shows Redocly's logo from their CDN; "data:," fails to load, and the
+        // footer then hides the image (its onError): nothing is asked of cdn.redoc.ly.
+        replace: [["https://cdn.redoc.ly/redoc/logo-mini.svg", "data:,"]],
+      },
+    },
+  },
 };
 
 // Browsers the offices may still run, and that have WebGL 2 for MapLibre; esbuild lowers
@@ -89,12 +112,20 @@ function walk(dir) {
   );
 }
 
-/** Copy a file under a content-hashed name; return that name. */
-function copyHashed(src, destDir) {
-  const data = readFileSync(src);
+/** Copy a file under a content-hashed name (after any [from, to] replacements); return that name. */
+function copyHashed(src, destDir, replace = []) {
+  let data = readFileSync(src);
+  if (replace.length) {
+    let text = data.toString("utf8");
+    for (const [from, to] of replace) {
+      if (!text.includes(from)) throw new Error(`${src} no longer holds ${from}: check the replacement`);
+      text = text.replaceAll(from, to);
+    }
+    data = Buffer.from(text, "utf8");
+  }
   const ext = src.endsWith(".mjs") ? ".mjs" : extname(src);
   const name = `${basename(src, ext)}-${contentHash(data)}${ext}`;
-  copyFileSync(src, join(destDir, name));
+  writeFileSync(join(destDir, name), data);
   return name;
 }
 
@@ -148,12 +179,21 @@ async function build(openapiPath) {
   });
 
   const outputs = result.metafile.outputs;
+  const vendorDir = join(staticDir, "vendor");
+  mkdirSync(vendorDir, { recursive: true });
   const pages = {};
   for (const [name, page] of Object.entries(PAGES)) {
     const [js, out] = Object.entries(outputs).find(([, o]) => o.entryPoint === page.entry);
     const asset = (p) => `%ROOT%/static/${relative(staticDir, join(WEB, p)).split("\\").join("/")}`;
     const css = out.cssBundle ? `<link rel="stylesheet" href="${asset(out.cssBundle)}">` : "";
+    const vendor = Object.fromEntries(
+      Object.entries(page.vendor ?? {}).map(([key, file]) => {
+        const { src, replace } = typeof file === "string" ? { src: file, replace: [] } : file;
+        return [key, `%ROOT%/static/vendor/${copyHashed(join(WEB, src), vendorDir, replace)}`];
+      }),
+    );
     const html = readFileSync(join(WEB, page.html), "utf8")
+      .replace(/%VENDOR:([\w.-]+)%/g, (_, key) => vendor[key])
       .replace("<!-- styles -->", css)
       .replace("<!-- scripts -->", `<script type="module" src="${asset(js)}"></script>`);
     writeFileSync(join(STAGING, "pages", `${name}.html`), html);

@@ -6,7 +6,13 @@ import html
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Request
-from starlette.responses import FileResponse, HTMLResponse, PlainTextResponse, Response
+from starlette.responses import (
+    FileResponse,
+    HTMLResponse,
+    PlainTextResponse,
+    RedirectResponse,
+    Response,
+)
 
 from app.census.surveys import CODE_PATTERN
 from app.errors import NotFound
@@ -51,17 +57,61 @@ ASSET_HEADERS = {
     "Vary": "Accept-Encoding",
 }
 
+# Swagger UI and ReDoc, served from this app too: their scripts are files of ours, but both set
+# styles in <style> elements they write themselves (ReDoc's styled-components), and ReDoc runs
+# its search index in a blob: worker.
+DOCS_CSP = "; ".join(
+    [
+        "default-src 'none'",
+        "script-src 'self'",
+        "style-src 'self' 'unsafe-inline'",
+        "img-src 'self' data:",
+        "font-src 'self' data:",
+        "connect-src 'self'",
+        "worker-src 'self' blob:",
+        "base-uri 'none'",
+        "form-action 'none'",
+        "frame-ancestors 'none'",
+    ]
+)
+DOCS_HEADERS = {**PAGE_HEADERS, "Content-Security-Policy": DOCS_CSP}
+
 SurveyCode = Annotated[str, Path(pattern=CODE_PATTERN, description="Survey wave code.")]
 
 
-def page(request: Request, name: str) -> Response:
+def _root(request: Request) -> str:
+    return str(request.scope.get("root_path", "")).rstrip("/")
+
+
+def page(request: Request, name: str, headers: dict[str, str] = PAGE_HEADERS) -> Response:
     """Answer a page's HTML shell, or 503 when the pages are not built."""
     try:
         shell = load_build().page(name)
     except NotBuilt as exc:
-        return PlainTextResponse(str(exc), status_code=503, headers=PAGE_HEADERS)
-    root = html.escape(request.scope.get("root_path", "").rstrip("/"), quote=True)
-    return HTMLResponse(shell.replace("%ROOT%", root), headers=PAGE_HEADERS)
+        return PlainTextResponse(str(exc), status_code=503, headers=headers)
+    root = html.escape(_root(request), quote=True)
+    return HTMLResponse(shell.replace("%ROOT%", root), headers=headers)
+
+
+@router.get("/")
+def home(request: Request) -> Response:
+    """Lead a visitor to the atlas."""
+    return RedirectResponse(f"{_root(request)}/map", status_code=307)
+
+
+@router.get("/map")
+def atlas(request: Request) -> Response:
+    return page(request, "atlas")
+
+
+@router.get("/docs")
+def swagger_ui(request: Request) -> Response:
+    return page(request, "docs", DOCS_HEADERS)
+
+
+@router.get("/redoc")
+def redoc(request: Request) -> Response:
+    return page(request, "redoc", DOCS_HEADERS)
 
 
 @router.get("/questionnaire/{survey_code}")

@@ -42,9 +42,10 @@ S = "/surveys/{code}"
 R = "/api/v1/surveys/{survey_code}"
 MATRIX: dict[tuple[str, str], dict[str, str]] = {
     ("GET", "/openapi.json"): EVERYONE,
-    ("GET", "/docs"): EVERYONE,
-    ("GET", "/docs/oauth2-redirect"): EVERYONE,
+    ("GET", "/docs"): EVERYONE,  # Swagger UI, served from this app
     ("GET", "/redoc"): EVERYONE,
+    ("GET", "/"): EVERYONE,  # leads to the atlas
+    ("GET", "/map"): EVERYONE,  # the atlas; an analyst's token stays in the browser
     ("GET", "/health"): EVERYONE,
     ("GET", "/api/v1/comuni"): EVERYONE,
     ("GET", "/api/v1/comuni/at"): EVERYONE,
@@ -61,6 +62,7 @@ MATRIX: dict[tuple[str, str], dict[str, str]] = {
     ("PUT", f"{R}/responses/{{comune_code}}"): WRITERS,
     ("GET", f"{R}/responses/{{comune_code}}/revisions"): CALLERS,
     ("GET", f"{R}/indicators"): EVERYONE,  # the public view has small counts withheld
+    ("GET", f"{R}/indicators/classes"): EVERYONE,  # breaks of the public figures only
     ("GET", f"{R}/progress"): EVERYONE,  # counts of comuni and shares, nothing personal
     ("GET", f"{R}/follow-up"): ANALYSTS,
     ("GET", f"{R}/presence-model"): ANALYSTS,
@@ -118,6 +120,7 @@ QUERIES = {
     "/hotspots": "indicator=informal_persons_mid&permutations=9",
     "/compare": "a={run}&b={published_run}",
     "/indicators": "level=comune&f=json",
+    "/indicators/classes": "level=comune&indicator=informal_persons_mid",
 }
 
 

@@ -17,13 +17,20 @@ const LOCALE_KEYS = [
 
 let loading = null;
 
+const workerUrl = () => new URL(`${appRoot()}/static/${__MAPLIBRE_WORKER__}`, window.location.href).href;
+
 /** Load MapLibre once; resolve to its module. */
 export function loadMapLibre() {
   loading ??= import("maplibre-gl").then((maplibregl) => {
-    maplibregl.setWorkerUrl(new URL(`${appRoot()}/static/${__MAPLIBRE_WORKER__}`, window.location.href).href);
+    maplibregl.setWorkerUrl(workerUrl());
     return maplibregl;
   });
   return loading;
+}
+
+/** Fetch the worker's script into the HTTP cache (it is immutable) before the map asks. */
+export function preloadWorker() {
+  fetch(workerUrl(), { credentials: "same-origin" }).catch(() => {});
 }
 
 /** MapLibre's control texts in the page's language. */
