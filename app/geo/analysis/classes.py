@@ -68,12 +68,6 @@ def classify(values: np.ndarray, method: Method, k: int) -> tuple[list[float], l
     return [b for b, _ in kept], [c for _, c in kept]
 
 
-def public_values(session: Session, survey: Survey, level: Level, indicator: str) -> np.ndarray:
-    """Return one level's values of an indicator as the public sees them (withheld: NaN)."""
-    current = current_tables(session, survey)
-    return published(current, level, public_pattern(current)).values[:, COLUMN[indicator]]
-
-
 def public_classes(
     session: Session, survey: Survey, level: Level, indicator: str, method: Method, k: int
 ) -> Classes:
