@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import func, null, select, update
 from sqlalchemy.orm import Session
@@ -11,17 +12,22 @@ from sqlalchemy.orm import Session
 from app.census.models import Survey
 from app.census.tokens import Principal
 from app.errors import NotFound
-from app.geo.case_areas.inputs import read_inputs
 from app.geo.case_areas.models import CaseArea, CaseAreaRun
-from app.geo.case_areas.params import Parameters
-from app.geo.case_areas.proposal import propose
-from app.geo.reference.models import Comune
+
+if TYPE_CHECKING:
+    from app.geo.case_areas.params import Parameters
 
 
 def run_selection(
     session: Session, survey: Survey, params: Parameters, principal: Principal
 ) -> CaseAreaRun:
     """Select the case areas of a wave's current data and store the run."""
+    # The analysis (pandas, scipy, the solvers) loads with the first selection, not with every
+    # import of this module: listing, showing and publishing runs do without it (issue 15).
+    from app.geo.case_areas.inputs import read_inputs
+    from app.geo.case_areas.proposal import propose
+    from app.geo.reference.boundary_models import Comune
+
     inputs = read_inputs(session, survey, params)
     proposal = propose(inputs, params)
     run = CaseAreaRun(
