@@ -80,11 +80,6 @@ def test_listing_and_revoking_load_neither_geometry_nor_analysis(listed):
         ["tokens", "list", "--survey", listed["code"]],
         ["tokens", "list"],
         ["tokens", "revoke", str(listed["token"])],
+        ["case-areas", "list", "--survey", listed["code"]],
     ):
         assert loaded_after(command(args), GEOMETRY + ANALYSIS, listed["env"]) == [], args
-
-
-def test_listing_case_area_runs_loads_no_analysis(listed):
-    # The runs' area table has geometry, so GeoAlchemy2 loads; the selection's analysis does not.
-    args = ["case-areas", "list", "--survey", listed["code"]]
-    assert loaded_after(command(args), ANALYSIS, listed["env"]) == [], args
