@@ -15,6 +15,6 @@ lint:
 	.venv/bin/ruff format --check app tests bench scripts migrations
 	.venv/bin/lint-imports
 
-# BENCH=ogc|load|restart|cold runs one benchmark (default: ogc, then load)
+# BENCH=ogc|load|restart|cold|cli runs one benchmark (default: ogc, then load)
 bench:
 	@BENCH=$(BENCH) scripts/dev.sh bench $(BENCH_ARGS)

@@ -31,7 +31,7 @@ from app.census.tokens import Principal  # noqa: E402
 from app.db import make_engine  # noqa: E402
 from app.geo.case_areas.params import Parameters  # noqa: E402
 from app.geo.case_areas.runs import run_selection  # noqa: E402
-from app.geo.reference.models import Comune  # noqa: E402
+from app.geo.reference.boundary_models import Comune  # noqa: E402
 from app.wording import counted  # noqa: E402
 
 FOGGIA = "071024"

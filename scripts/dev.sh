@@ -92,6 +92,9 @@ case "${1:-}" in
       cold)
         step "benchmark: the first case-area selection after start, on new data, over HTTP"
         $VENV/bin/python bench/cold_start.py "${@:2}" ;;
+      cli)
+        step "benchmark: incas commands that read the database, start to exit (issue 15)"
+        $VENV/bin/python bench/cli_startup.py "${@:2}" ;;
     esac
     ;;
   stop)

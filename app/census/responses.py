@@ -20,14 +20,9 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from app.census.models import (
-    FormalSettlementRow,
-    InformalSettlementRow,
-    Response,
-    Revision,
-    Survey,
-)
+from app.census.models import Response, Revision, Survey
 from app.census.questionnaire import Document, location_geometry
+from app.census.settlement_models import FormalSettlementRow, InformalSettlementRow
 from app.census.surveys import is_open
 from app.census.tokens import Principal
 from app.census.validation import ValidDocument, content_hash, parse_json, validate_document
@@ -38,8 +33,8 @@ from app.errors import (
     PreconditionFailed,
     PreconditionRequired,
 )
+from app.geo.reference.boundary_models import Comune
 from app.geo.reference.comuni import in_province, in_region
-from app.geo.reference.models import Comune
 from app.wording import a_or_an
 
 

@@ -18,8 +18,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.census.models import Survey
+from app.census.problems import problems_of
 from app.census.text import nul_problems
-from app.census.validation import problems_of
 from app.errors import Conflict, NotFound, Problem, ValidationFailed
 from app.geo.reference.models import ComuniVintage
 

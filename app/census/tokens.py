@@ -13,7 +13,9 @@ from sqlalchemy.orm import Session
 
 from app.census.models import Survey, Token
 from app.errors import NotFound, Problem, ValidationFailed
-from app.geo.reference.models import Comune
+
+# The functions that read the comuni import their table when called: it brings GeoAlchemy2
+# (shapely, numpy), which listing and revoking tokens do without (issue 15).
 
 ROLES = ("admin", "analyst", "respondent")
 SECRET_PREFIX = "incas_"
@@ -64,6 +66,8 @@ def new_secret() -> str:
 
 
 def _check_comuni(session: Session, codes: Iterable[str]) -> None:
+    from app.geo.reference.boundary_models import Comune  # heavy: see the imports
+
     codes = sorted(set(codes))
     problems = [Problem("comuni", f"{c} is not a 6-digit code") for c in codes if not _code_ok(c)]
     if problems:
@@ -207,6 +211,8 @@ def issue_respondents(
     progress: Callable[[int, int], None] | None = None,
 ) -> list[Credential]:
     """Issue one respondent token per comune of the wave's vintage; return the secrets."""
+    from app.geo.reference.boundary_models import Comune  # heavy: see the imports
+
     comuni = session.execute(
         select(Comune.code, Comune.name, Comune.province_acronym)
         .where(Comune.vintage == survey.vintage)
@@ -260,6 +266,8 @@ def describe(session: Session, principal: Principal, survey: Survey | None = Non
 
     Without `survey`, the token's own wave names them, else the newest loaded vintage.
     """
+    from app.geo.reference.boundary_models import Comune  # heavy: see the imports
+
     bound = session.get(Survey, principal.survey_id) if principal.survey_id else None
     wave = survey or bound
     vintage = wave.vintage if wave else session.scalar(select(func.max(Comune.vintage)))

@@ -7,10 +7,10 @@ import json
 from dataclasses import dataclass
 
 from pydantic import TypeAdapter, ValidationError
-from pydantic_core import ErrorDetails
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from app.census.problems import problems_of
 from app.census.questionnaire import Document, Location, rule_problems
 from app.errors import Problem, ValidationFailed
 from app.wording import counted
@@ -18,14 +18,7 @@ from app.wording import counted
 # Settlements sit on borders, so a location may lie this far outside its comune.
 BORDER_TOLERANCE_M = 1000
 SETTLEMENT_LISTS = ("formal_settlements", "informal_settlements")
-UNION_TAGS = {"Point", "Polygon", "MultiPolygon"}
 LOCATION = TypeAdapter(Location)
-
-MESSAGES = {
-    "missing": "is required",
-    "extra_forbidden": "unknown field",
-    "json_invalid": "is not valid JSON",
-}
 
 
 @dataclass(frozen=True)
@@ -36,26 +29,6 @@ class ValidDocument:
     data: dict  # as sent, parsed: what revisions keep
     content_hash: str
     quality_flags: list[dict]
-
-
-def json_path(loc: tuple[str | int, ...]) -> str:
-    path = ""
-    for part in loc:
-        if isinstance(part, int):
-            path += f"[{part}]"
-        elif part not in UNION_TAGS:
-            path += ("." if path else "") + part
-    return path or "$"
-
-
-def _problem(err: ErrorDetails) -> Problem:
-    message = MESSAGES.get(err["type"]) or err["msg"].removeprefix("Value error, ")
-    return Problem(json_path(tuple(err["loc"])), message)
-
-
-def problems_of(exc: ValidationError) -> list[Problem]:
-    """Turn pydantic's errors into problems with JSON paths and plain messages."""
-    return [_problem(e) for e in exc.errors(include_url=False)]
 
 
 def content_hash(data: dict) -> str:

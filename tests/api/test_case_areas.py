@@ -95,6 +95,8 @@ def test_runs_are_listed_shown_and_traced(client, wave, analyst):
 
     shown = client.get(url(wave, f"/{first['id']}?geometry=true"), headers=analyst).json()
     assert shown["areas"][0]["geometry"]["type"] == "MultiPolygon"
+    # The list names each run's areas in rank order, as showing the run gives them.
+    assert page["items"][1]["areas"] == [a["name"] for a in shown["areas"]]
     trace = client.get(url(wave, f"/{first['id']}/trace"), headers=analyst).json()
     assert len(trace["revision_ids"]) == 4000
     assert {"candidates", "merges", "constraints", "what_if", "selection"} <= set(trace)

@@ -17,7 +17,7 @@ from fastapi.testclient import TestClient
 from lxml import etree
 from sqlalchemy import func, select
 
-from app.geo.reference.models import Comune
+from app.geo.reference.boundary_models import Comune
 from app.main import create_app
 from tests.utils.routes import fill, query_parameters, routes
 from tests.utils.world import COMUNE, EMPTY_WAVE, ROLES, WAVE, build_world

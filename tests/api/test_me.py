@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from app.census.tokens import create_token
-from app.geo.reference.models import Comune
+from app.geo.reference.boundary_models import Comune
 from tests.utils.auth import bearer, token
 from tests.utils.documents import open_survey
 

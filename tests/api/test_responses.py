@@ -10,13 +10,8 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select, text
 
-from app.census.models import (
-    FormalSettlementRow,
-    InformalSettlementRow,
-    Response,
-    Revision,
-    Survey,
-)
+from app.census.models import Response, Revision, Survey
+from app.census.settlement_models import FormalSettlementRow, InformalSettlementRow
 from tests.utils.auth import bearer, token
 from tests.utils.documents import absent, document, open_survey
 

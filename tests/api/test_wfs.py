@@ -8,7 +8,7 @@ import pytest
 from lxml import etree
 from sqlalchemy import func, select
 
-from app.geo.reference.models import Comune
+from app.geo.reference.boundary_models import Comune
 from tests.utils.layers import layer_client, open_wave
 
 NS = {

@@ -13,10 +13,11 @@ from app.census.tokens import Principal
 from app.geo.analysis.hotspots import hotspots
 from app.geo.analysis.nonresponse.presence import presence_fit, presence_probabilities
 from app.geo.analysis.publication import indicator_rows
+from app.geo.case_areas.area_models import CaseArea
 from app.geo.case_areas.candidates import Context, build_pool
 from app.geo.case_areas.compare import compare
 from app.geo.case_areas.inputs import read_inputs
-from app.geo.case_areas.models import CaseArea, CaseAreaRun
+from app.geo.case_areas.models import CaseAreaRun
 from app.geo.case_areas.params import LABELS, parse_parameters
 from app.geo.case_areas.reasons import analyst_reasons, resolve, show
 from app.geo.case_areas.runs import run_document, run_selection

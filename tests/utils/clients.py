@@ -11,7 +11,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.geo.reference.models import Comune
+from app.geo.reference.boundary_models import Comune
 
 ROOT = Path(__file__).resolve().parents[2]
 QGIS_PROBE = ROOT / "tests" / "clients" / "qgis_probe.py"

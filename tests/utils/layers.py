@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from app.census.models import Survey
 from app.geo.layers.catalogue import REFERENCE, SURVEY
 from app.geo.layers.registry import Field, Layer, LayerContext
-from app.geo.reference.models import Comune
+from app.geo.reference.boundary_models import Comune
 from tests.utils.auth import basic, bearer, token
 from tests.utils.inprocess import inprocess_client
 

@@ -25,9 +25,10 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.orm import Session
 
-from app.census.models import FormalSettlementRow, InformalSettlementRow, Survey
+from app.census.models import Survey
+from app.census.settlement_models import FormalSettlementRow, InformalSettlementRow
 from app.errors import Problem, ValidationFailed
-from app.geo.reference.models import Comune
+from app.geo.reference.boundary_models import Comune
 
 # The hull is buffered so that it is always a polygon, even around two points.
 HULL_BUFFER_M = 250

@@ -6,7 +6,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.census.models import Survey
-from app.geo.case_areas.models import CaseArea, CaseAreaRun
+from app.geo.case_areas.area_models import CaseArea
+from app.geo.case_areas.models import CaseAreaRun
 from app.geo.case_areas.runs import get_run, summary
 from app.wording import counted
 

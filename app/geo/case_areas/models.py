@@ -1,22 +1,21 @@
-"""Tables of case-area runs: every selection is kept, with its inputs, trace and areas."""
+"""Tables of case-area runs: every selection is kept, with its inputs and trace.
+
+Its areas, which have geometry, are in area_models: listing runs does without GeoAlchemy2.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from geoalchemy2 import Geometry, WKBElement
 from sqlalchemy import (
     BigInteger,
     Boolean,
     DateTime,
-    Float,
     ForeignKey,
     Identity,
     Index,
-    SmallInteger,
     String,
     Text,
-    UniqueConstraint,
     func,
     text,
 )
@@ -58,31 +57,3 @@ class CaseAreaRun(Base):
     trace: Mapped[dict] = mapped_column(JSONB)
     published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     published_by: Mapped[str | None] = mapped_column(Text)
-
-
-class CaseArea(Base):
-    """One selected area of a run, with its union geometry and its reasons."""
-
-    __tablename__ = "case_areas"
-    __table_args__ = (UniqueConstraint("run_id", "rank"),)
-
-    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
-    run_id: Mapped[int] = mapped_column(
-        BigInteger, ForeignKey("case_area_runs.id", ondelete="CASCADE")
-    )
-    rank: Mapped[int] = mapped_column(SmallInteger)
-    candidate: Mapped[str] = mapped_column(Text)  # the candidate's key in the trace
-    comuni: Mapped[list[str]] = mapped_column(ARRAY(String(6)))
-    name: Mapped[str] = mapped_column(Text)
-    ripartizioni: Mapped[list[str]] = mapped_column(ARRAY(Text))
-    score: Mapped[float] = mapped_column(Float)
-    typology: Mapped[dict] = mapped_column(JSONB)
-    indicators: Mapped[dict] = mapped_column(JSONB)
-    # Each reason is {"text", "cites"}: what it says, and the trace values or constraints it
-    # rests on. Public reasons cite only published (suppressed) figures.
-    reasons: Mapped[list[dict]] = mapped_column(JSONB)
-    public_reasons: Mapped[list[dict]] = mapped_column(JSONB)
-    runner_up: Mapped[dict | None] = mapped_column(JSONB)
-    geom: Mapped[WKBElement | None] = mapped_column(
-        Geometry("MULTIPOLYGON", srid=4326, spatial_index=False)
-    )

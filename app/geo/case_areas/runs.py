@@ -4,24 +4,38 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
-from sqlalchemy import func, null, select, update
+from sqlalchemy import column, func, null, select, table, update
 from sqlalchemy.orm import Session
 
 from app.census.models import Survey
 from app.census.tokens import Principal
 from app.errors import NotFound
-from app.geo.case_areas.inputs import read_inputs
-from app.geo.case_areas.models import CaseArea, CaseAreaRun
-from app.geo.case_areas.params import Parameters
-from app.geo.case_areas.proposal import propose
-from app.geo.reference.models import Comune
+from app.geo.case_areas.models import CaseAreaRun
+
+if TYPE_CHECKING:
+    from app.geo.case_areas.area_models import CaseArea
+    from app.geo.case_areas.params import Parameters
+
+
+# A run's summary names its areas. Reading them through the areas' class would import GeoAlchemy2
+# (its geometry column) into every listing of runs, so the summary reads the three columns it
+# needs as a lightweight table; app.geo.case_areas.area_models declares the table itself.
+AREA_NAMES = table("case_areas", column("run_id"), column("rank"), column("name"))
 
 
 def run_selection(
     session: Session, survey: Survey, params: Parameters, principal: Principal
 ) -> CaseAreaRun:
     """Select the case areas of a wave's current data and store the run."""
+    # The analysis (pandas, scipy, the solvers) loads with the first selection, not with every
+    # import of this module: listing, showing and publishing runs do without it (issue 15).
+    from app.geo.case_areas.area_models import CaseArea
+    from app.geo.case_areas.inputs import read_inputs
+    from app.geo.case_areas.proposal import propose
+    from app.geo.reference.boundary_models import Comune
+
     inputs = read_inputs(session, survey, params)
     proposal = propose(inputs, params)
     run = CaseAreaRun(
@@ -89,7 +103,7 @@ def list_runs(session: Session, survey: Survey, limit: int, offset: int) -> tupl
 def summary(session: Session, survey: Survey, run: CaseAreaRun) -> dict:
     """Describe a run without its areas' details."""
     names = session.scalars(
-        select(CaseArea.name).where(CaseArea.run_id == run.id).order_by(CaseArea.rank)
+        select(AREA_NAMES.c.name).where(AREA_NAMES.c.run_id == run.id).order_by(AREA_NAMES.c.rank)
     )
     return {
         "id": run.id,
@@ -111,6 +125,8 @@ def summary(session: Session, survey: Survey, run: CaseAreaRun) -> dict:
 def _areas(
     session: Session, run: CaseAreaRun, geometry: bool
 ) -> list[tuple[CaseArea, dict | None]]:
+    from app.geo.case_areas.area_models import CaseArea  # GeoAlchemy2: see AREA_NAMES
+
     geojson = func.ST_AsGeoJSON(CaseArea.geom, 6) if geometry else null()
     rows = session.execute(
         select(CaseArea, geojson.label("geojson"))

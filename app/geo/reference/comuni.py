@@ -9,8 +9,8 @@ from sqlalchemy import ColumnElement, Select, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from app.errors import NotFound
+from app.geo.reference.boundary_models import Comune
 from app.geo.reference.istat import fold
-from app.geo.reference.models import Comune
 
 # The attributes every answer about a comune carries, in this order.
 FIELDS = (

@@ -18,7 +18,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from app.geo.reference.models import Comune, UnitBoundary
+from app.geo.reference.boundary_models import Comune, UnitBoundary
 
 COLUMNS = ("vintage", "level", "code", "name", "geom")
 

@@ -10,7 +10,7 @@ from sqlalchemy import ColumnElement, String, cast, func, literal, select
 from sqlalchemy.orm import Session
 
 from app.census.models import Response, Survey
-from app.geo.reference.models import Comune
+from app.geo.reference.boundary_models import Comune
 
 CoverageLevel = Literal["comune", "province", "region", "ripartizione", "italy"]
 COVERAGE_LEVELS: tuple[CoverageLevel, ...] = (

@@ -15,7 +15,8 @@ from scipy.spatial import cKDTree
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.census.models import FormalSettlementRow, InformalSettlementRow, Response, Survey
+from app.census.models import Response, Survey
+from app.census.settlement_models import FormalSettlementRow, InformalSettlementRow
 from app.errors import Conflict
 from app.geo.analysis.indicators import data_fingerprint
 from app.geo.analysis.nonresponse.geography import BANDS_KM, Geography

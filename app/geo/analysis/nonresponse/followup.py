@@ -17,8 +17,8 @@ from sqlalchemy.orm import Session
 from app.census.models import Survey, Token
 from app.geo.analysis.nonresponse.models import PresenceEstimate, PresenceFit
 from app.geo.analysis.nonresponse.presence import presence_fit
+from app.geo.reference.boundary_models import Comune
 from app.geo.reference.comuni import in_province, in_region
-from app.geo.reference.models import Comune
 
 CSV_COLUMNS = (
     "rank", "code", "name", "province_code", "province_acronym", "region_code", "region_name",

@@ -19,7 +19,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.cache import CACHE
-from app.geo.reference.models import Comune, ComuneNeighbour
+from app.geo.reference.boundary_models import Comune
+from app.geo.reference.models import ComuneNeighbour
 from app.geo.reference.vintages import VintageKey, vintage_key
 
 BANDS_KM = (10, 25, 50)

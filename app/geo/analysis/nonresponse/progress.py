@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from app.census.models import Response, Revision, Survey
 from app.geo.analysis.nonresponse.coverage import coverage, unit_key
-from app.geo.reference.models import Comune
+from app.geo.reference.boundary_models import Comune
 
 ProgressLevel = Literal["italy", "ripartizione", "region", "province"]
 PROGRESS_LEVELS: tuple[ProgressLevel, ...] = ("italy", "ripartizione", "region", "province")

@@ -14,7 +14,8 @@ from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.orm import Session
 
 from app.errors import InvalidQuery
-from app.geo.case_areas.models import CaseArea, CaseAreaRun
+from app.geo.case_areas.area_models import CaseArea
+from app.geo.case_areas.models import CaseAreaRun
 from app.geo.layers.registry import Field, Layer, LayerContext
 
 

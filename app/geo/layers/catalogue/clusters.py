@@ -9,7 +9,7 @@ from sqlalchemy.orm import QueryableAttribute
 
 from app.geo.analysis.clusters import hull, numbered
 from app.geo.layers.registry import Field, Layer, LayerContext
-from app.geo.reference.models import Comune
+from app.geo.reference.boundary_models import Comune
 
 EPS_KM, MIN_POINTS = 2.0, 3
 N = numbered(EPS_KM, MIN_POINTS)

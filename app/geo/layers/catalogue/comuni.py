@@ -9,7 +9,8 @@ from sqlalchemy.orm import Session, aliased
 
 from app.census.models import Response
 from app.geo.layers.registry import Field, Layer, LayerContext
-from app.geo.reference.models import Comune, ComuniVintage
+from app.geo.reference.boundary_models import Comune
+from app.geo.reference.models import ComuniVintage
 
 COMUNE_FIELDS = (
     Field("code", "string", "6-digit ISTAT code of the comune.", Comune.code),

@@ -15,7 +15,7 @@ from app.geo.analysis.indicators import fingerprint_select
 from app.geo.analysis.nonresponse.models import PresenceEstimate, PresenceFit
 from app.geo.analysis.nonresponse.presence import METHOD, presence_fit
 from app.geo.layers.registry import Field, Layer, LayerContext
-from app.geo.reference.models import Comune
+from app.geo.reference.boundary_models import Comune
 
 E = PresenceEstimate
 SEED = 0  # the fit the follow-up list shows by default

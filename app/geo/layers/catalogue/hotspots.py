@@ -13,7 +13,7 @@ from app.geo.analysis.hotspot_pins import layer_run, prepare_layer_run
 from app.geo.analysis.hotspots import DEFAULTS
 from app.geo.analysis.models import HotspotPin, HotspotRun
 from app.geo.layers.registry import Field, Layer, LayerContext
-from app.geo.reference.models import Comune
+from app.geo.reference.boundary_models import Comune
 
 # One row per comune of the run's stored items.
 ITEM = (

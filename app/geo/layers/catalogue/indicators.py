@@ -21,7 +21,7 @@ from app.geo.analysis.publication import (
     store_published,
 )
 from app.geo.layers.registry import Field, FieldType, Layer, LayerContext
-from app.geo.reference.models import Comune, UnitBoundary
+from app.geo.reference.boundary_models import Comune, UnitBoundary
 
 P = PublishedIndicators
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from sqlalchemy import Select, and_, case, func, literal, select
 
-from app.census.models import FormalSettlementRow, InformalSettlementRow
+from app.census.settlement_models import FormalSettlementRow, InformalSettlementRow
 from app.geo.layers.registry import Field, Layer, LayerContext
-from app.geo.reference.models import Comune
+from app.geo.reference.boundary_models import Comune
 
 F, I = FormalSettlementRow, InformalSettlementRow  # noqa: E741  (short: they fill the tables)
 
