@@ -57,6 +57,8 @@ def tile(
     args = [rows.table_valued(), layer.name, EXTENT, "geom"]
     if layer.id.type == "integer":
         args.append(layer.id_field)
-    stmt = select(func.ST_AsMVT(*args), func.count(rows.c.geom)).where(rows.c.geom.is_not(None))
+    # ST_AsMVT skips the rows whose geometry fell outside the tile (null), and count() does not
+    # count them: a WHERE on it would have PostgreSQL compute every geometry twice.
+    stmt = select(func.ST_AsMVT(*args), func.count(rows.c.geom))
     data, count = session.connection().execute(stmt).one()
     return (bytes(data) if data else b""), count
