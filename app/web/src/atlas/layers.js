@@ -50,8 +50,7 @@ function unitLayers(state) {
       { id: "units-coverage", type: "fill", ...base, filter: ["!", silent], paint: { "fill-color": color } },
       { id: "units-no-answer", type: "fill", ...base, filter: silent, paint: { "fill-pattern": "no-answer" } },
     );
-  } else if (state.classes) {
-    // (Before its breaks are known the map shows the outlines only, while the tiles load.)
+  } else {
     const ind = state.indicator;
     const known = ["!=", ["typeof", value(ind)], "null"];
     const hidden = withheld(ind);

@@ -201,7 +201,6 @@ function withToken(url) {
   return { url };
 }
 
-/** Create the map; it draws the units' outlines until `restyle()` gives it the figures. */
 async function createMap() {
   maplibre = await loadMapLibre();
   map = new maplibre.Map({
@@ -233,6 +232,7 @@ async function createMap() {
     if (e.sourceId === "units" && e.isSourceLoaded) applyCoverage();
   });
   window.incasAtlas = { map, state };
+  afterDraw();
 }
 
 function restyle() {
@@ -375,23 +375,16 @@ async function start() {
   // The wave asked for in the address, else the newest.
   const newest = [...state.waves].sort((a, b) => b.opens_at.localeCompare(a.opens_at))[0];
   state.wave = state.waves.find((w) => w.code === query.get("wave")) ?? newest;
-  // The map, its worker and the units' tiles start while the breaks and case areas are
-  // fetched (the outlines first); the colours follow in one restyle, then the table and the
-  // coverage shares.
+  // The map draws as soon as its breaks and case areas are known (one style, drawn once);
+  // the table and the coverage shares follow.
   const panel = loadPanel({ wave: true });
-  const figures = Promise.all([loadMap(), loadAreas()]);
-  // Awaited below; until then a failure must not count as unhandled.
-  panel.catch(() => {});
-  figures.catch(() => {});
-  render();
-  await createMap();
   try {
-    await figures;
+    await Promise.all([loadMap(), loadAreas()]);
   } catch (error) {
     return failed(error);
   }
   render();
-  restyle();
+  await createMap();
   try {
     await panel;
   } catch (error) {
