@@ -6,7 +6,9 @@ import pyogrio
 import pytest
 import shapely
 from pyogrio import raw
+from sqlalchemy import func, select
 
+from app.geo.reference.models import Comune
 from tests.utils.layers import layer_client, open_wave
 
 SAN_SEVERO_TILE = "8/138/95"
@@ -88,3 +90,29 @@ def test_a_wave_serves_its_comuni_tiles(client, session, tmp_path):
     assert "071051" in list(
         read_tile(tmp_path, r.content, SAN_SEVERO_TILE, "comuni")["columns"]["code"]
     )
+
+
+def test_a_low_zoom_tile_is_simplified_to_half_a_pixel_and_keeps_every_comune(
+    client, session, tmp_path
+):
+    national, local = "5/17/11", SAN_SEVERO_TILE  # the z8 tile lies inside the z5 one
+    low = read_tile(tmp_path / "low", client.get(f"/tiles/comuni_2023/{national}.mvt").content,
+                    national, "comuni_2023")  # fmt: skip
+    high = read_tile(tmp_path / "high", client.get(f"/tiles/comuni_2023/{local}.mvt").content,
+                     local, "comuni_2023")  # fmt: skip
+
+    codes = list(low["columns"]["code"])
+    assert set(high["columns"]["code"]) <= set(codes)
+    drawn = shapely.from_wkb(low["geometries"][codes.index("071051")])
+    full = shapely.from_wkb(
+        bytes(
+            session.scalar(
+                select(func.ST_AsBinary(func.ST_Transform(Comune.geom, 3857))).where(
+                    Comune.vintage == 2023, Comune.code == "071051"
+                )
+            )
+        )
+    )
+    # Half a pixel of a 512-pixel z5 tile is 1,223 m; the tile's own grid adds 150 m.
+    assert shapely.hausdorff_distance(drawn, full) < 1_400
+    assert shapely.get_num_coordinates(drawn) < shapely.get_num_coordinates(full) / 3
