@@ -281,6 +281,33 @@ def test_anonymous_gets_no_settlements_and_an_analyst_does(web_url, browser, ana
     s.close()
 
 
+def saved_download(page: Page, name: str) -> bytes:
+    """Click a download link of the page and return the bytes the browser saved."""
+    with page.expect_download(timeout=60_000) as info:
+        page.locator("#downloads").get_by_role("link", name=name).click()
+    path = info.value.path()
+    assert path is not None, info.value.failure()
+    with open(path, "rb") as f:
+        return f.read()
+
+
+def test_an_analysts_downloads_hold_the_analysts_figures(web_url, browser, analyst):
+    url = f"{web_url}/surveys/{WAVE}/exports/indicators_province.csv"
+    public = httpx.get(url, timeout=60).content
+    full = httpx.get(url, headers={"Authorization": f"Bearer {analyst}"}, timeout=60).content
+    assert public != full  # the province level withholds small counts from the public
+
+    s = open_atlas(browser, web_url, "&level=province")
+    page = s.page
+    assert saved_download(page, "CSV") == public
+    page.get_by_label("Codice di accesso da analista").fill(analyst)
+    page.get_by_role("button", name="Accedi").click()
+    expect(page.locator("#downloads-host")).to_contain_text("Dati completi")
+    assert saved_download(page, "CSV") == full
+    assert not console_errors(s), console_errors(s)
+    s.close()
+
+
 def test_english_is_one_click_away_and_the_controls_take_the_keyboard(web_url, browser):
     s = open_atlas(browser, web_url)
     page = s.page

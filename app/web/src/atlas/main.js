@@ -89,7 +89,7 @@ function side() {
     h("div", { id: "legend-host" }, views.legend(state)),
     views.hoverBox(),
     h("div", { id: "cases-host" }, views.caseList(state, showArea)),
-    h("div", { id: "downloads-host" }, views.downloads(state, appRoot())),
+    h("div", { id: "downloads-host" }, views.downloads(state, appRoot(), download)),
     h("div", { id: "analyst-host" }, views.analystBox(state, analystHandlers)));
 }
 
@@ -199,6 +199,24 @@ function withToken(url) {
     return { url, headers: { Authorization: `Bearer ${token}` } };
   }
   return { url };
+}
+
+/** Save an export fetched with the analyst's token (a link alone would give public figures). */
+async function download(href, filename) {
+  const url = new URL(href, window.location.href).href;
+  const { headers } = withToken(url);
+  try {
+    const response = await fetch(url, { headers, cache: "no-store", credentials: "omit" });
+    if (!response.ok) throw new Error(`HTTP ${response.status}`);
+    const saved = URL.createObjectURL(await response.blob());
+    const a = h("a", { href: saved, download: filename, hidden: "" });
+    document.body.append(a);
+    a.click();
+    a.remove();
+    setTimeout(() => URL.revokeObjectURL(saved), 60_000);
+  } catch (error) {
+    failed(error);
+  }
 }
 
 async function createMap() {

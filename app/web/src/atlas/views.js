@@ -144,13 +144,20 @@ export function regionsTable(state) {
         })))));
 }
 
-export function downloads(state, appRoot) {
-  const base = `${appRoot}/surveys/${encodeURIComponent(state.wave.code)}/exports/indicators_${state.level}`;
-  const link = (ext, label) => h("li", {}, h("a", { href: `${base}.${ext}`, download: "" }, label));
+/** The current level's exports; an analyst's are fetched with the token, so they hold full figures. */
+export function downloads(state, appRoot, onDownload) {
+  const name = `indicators_${state.level}`;
+  const base = `${appRoot}/surveys/${encodeURIComponent(state.wave.code)}/exports/${name}`;
+  const link = (ext, label) => {
+    const href = `${base}.${ext}`;
+    // A plain link cannot carry the Authorization header: it would give the public figures.
+    const onclick = state.analyst ? (e) => { e.preventDefault(); onDownload(href, `${name}.${ext}`); } : undefined;
+    return h("li", {}, h("a", { href, download: "", onclick }, label));
+  };
   return h("section", { "aria-labelledby": "downloads-title" },
     h("h2", { id: "downloads-title" }, t("atlas.downloads")),
     h("ul", { class: "mb-1", id: "downloads" }, link("csv", "CSV"), link("gpkg", "GeoPackage"), link("geojson", "GeoJSON")),
-    h("p", { class: "hint" }, t("atlas.downloads.note")));
+    h("p", { class: "hint" }, t(state.analyst ? "atlas.downloads.note_analyst" : "atlas.downloads.note")));
 }
 
 export function caseList(state, onShow) {

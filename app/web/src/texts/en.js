@@ -301,6 +301,7 @@ export default {
   "atlas.table.coverage": "Residents covered",
   "atlas.downloads": "Download this level",
   "atlas.downloads.note": "Public figures (small counts withheld), with the boundaries.",
+  "atlas.downloads.note_analyst": "Full figures of the analysts' view (no count withheld), with the boundaries.",
   "atlas.case_list": "Published case areas",
   "atlas.case_none": "No case areas are published for this wave.",
   "atlas.case_rank": "{rank}. {name}",

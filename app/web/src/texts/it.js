@@ -301,6 +301,7 @@ export default {
   "atlas.table.coverage": "Residenti coperti",
   "atlas.downloads": "Scarica questo livello",
   "atlas.downloads.note": "Dati pubblici (piccoli numeri riservati), con i confini.",
+  "atlas.downloads.note_analyst": "Dati completi della vista analisti (nessun numero riservato), con i confini.",
   "atlas.case_list": "Aree caso pubblicate",
   "atlas.case_none": "Nessuna area caso pubblicata per questa rilevazione.",
   "atlas.case_rank": "{rank}. {name}",
