@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import func, insert, or_, select, update
+from sqlalchemy import bindparam, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from app.census.models import Survey, Token
@@ -135,6 +135,15 @@ def create_token(
     return token, secret
 
 
+# Built once: SQLAlchemy then reuses their compiled form instead of keying a new statement.
+TOKEN = select(Token.id, Token.role, Token.label, Token.comuni, Token.survey_id).where(
+    Token.token_hash == bindparam("token_hash"),
+    Token.revoked_at.is_(None),
+    Token.expires_at > func.now(),
+)
+TOKEN_AND_WAVE = TOKEN.add_columns(Survey).outerjoin(Survey, Survey.code == bindparam("code"))
+
+
 def authenticate(session: Session, secret: str) -> Principal | None:
     """Return the principal of a valid, unexpired, unrevoked token, or None."""
     return authenticate_for(session, secret)[0]
@@ -150,14 +159,8 @@ def authenticate_for(
     """
     if not secret.startswith(SECRET_PREFIX) or len(secret) > 200:
         return None, None
-    columns = select(Token.id, Token.role, Token.label, Token.comuni, Token.survey_id).where(
-        Token.token_hash == hash_secret(secret),
-        Token.revoked_at.is_(None),
-        Token.expires_at > func.now(),
-    )
-    if survey_code is not None:
-        columns = columns.add_columns(Survey).outerjoin(Survey, Survey.code == survey_code)
-    found = session.execute(columns).first()
+    stmt = TOKEN if survey_code is None else TOKEN_AND_WAVE
+    found = session.execute(stmt, {"token_hash": hash_secret(secret), "code": survey_code}).first()
     if found is None:
         return None, None
     token_id, role, label, comuni, survey_id, *survey = found
