@@ -128,8 +128,10 @@ def create_response(
     survey: SurveyDep,
     body: DocumentBody,
 ) -> Response:
+    # Which of the caller's comuni exist in the wave's vintage, learnt with its token.
+    known = getattr(request.state, "comuni_in_vintage", None)
     try:
-        stored, created = responses.submit(session, survey, caller, body)
+        stored, created = responses.submit(session, survey, caller, body, known_comuni=known)
     except responses.ResponseExists as exc:
         # Where the correction goes: the URL is the API's to say, not the domain's.
         exc.extra["pointer"] = request.app.url_path_for(

@@ -323,17 +323,19 @@ def submit(
     principal: Principal,
     raw: bytes | dict,
     answer: bool = True,
+    known_comuni: frozenset[str] | None = None,
 ) -> tuple[StoredResponse | None, bool]:
     """Create a comune's response; return it (unless `answer` is off) and whether it is new.
 
     A retry of a stored submission is not new: it returns the stored response.
+    `known_comuni`: codes already known to exist in the wave's vintage (see validation).
     """
     data = raw if isinstance(raw, dict) else parse_json(raw)
     outside = _authorize_write(principal, survey, data.get("comune_code"))
-    valid = validate_document(session, survey.vintage, raw, parsed=data)
+    valid = validate_document(session, survey.vintage, raw, parsed=data, known_comuni=known_comuni)
     doc = valid.document
     etag = etag_of(1, valid.content_hash)
-    response = {
+    response_row = {
         "survey_id": survey.id,
         "comune_code": doc.comune_code,
         "submission_id": doc.submission_id,
@@ -341,7 +343,7 @@ def submit(
         "etag": etag,
         **_current_fields(doc, valid.quality_flags),
     }
-    revision = {
+    revision_row = {
         "kind": "create",
         "document": valid.data,
         "content_hash": valid.content_hash,
@@ -352,7 +354,8 @@ def submit(
     }
     created = session.execute(
         CREATE,
-        {f"r_{k}": v for k, v in response.items()} | {f"v_{k}": v for k, v in revision.items()},
+        {f"r_{k}": v for k, v in response_row.items()}
+        | {f"v_{k}": v for k, v in revision_row.items()},
     ).first()
     if created is None:
         # Already there: this submission (a retry, perhaps concurrent), or another one.

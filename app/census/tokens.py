@@ -141,31 +141,51 @@ TOKEN = select(Token.id, Token.role, Token.label, Token.comuni, Token.survey_id)
     Token.revoked_at.is_(None),
     Token.expires_at > func.now(),
 )
-TOKEN_AND_WAVE = TOKEN.add_columns(Survey).outerjoin(Survey, Survey.code == bindparam("code"))
+# Which of the token's comuni the wave's vintage has: a respondent's submission then needs no
+# query of its own to learn that its comune exists (app/census/validation.py).
+_IN_VINTAGE = (
+    select(func.array_agg(Comune.code))
+    .where(Comune.vintage == Survey.vintage, Comune.code == func.any(Token.comuni))
+    .scalar_subquery()
+)
+TOKEN_AND_WAVE = TOKEN.add_columns(Survey, _IN_VINTAGE).outerjoin(
+    Survey, Survey.code == bindparam("code")
+)
+
+
+@dataclass(frozen=True)
+class Access:
+    """A caller at a wave's door: who, the wave (None if there is none), and which of the
+    token's comuni the wave's vintage has."""
+
+    principal: Principal | None
+    survey: Survey | None = None
+    comuni_in_vintage: frozenset[str] | None = None
 
 
 def authenticate(session: Session, secret: str) -> Principal | None:
     """Return the principal of a valid, unexpired, unrevoked token, or None."""
-    return authenticate_for(session, secret)[0]
+    return authenticate_for(session, secret).principal
 
 
-def authenticate_for(
-    session: Session, secret: str, survey_code: str | None = None
-) -> tuple[Principal | None, Survey | None]:
-    """Return the principal of a valid token and the wave `survey_code` names, in one query.
+def authenticate_for(session: Session, secret: str, survey_code: str | None = None) -> Access:
+    """Check a token and find the wave `survey_code` names, in one query.
 
-    A request to a wave's door needs both; one round trip instead of two. The wave is None
-    when it does not exist (or the token is not valid: then it is not looked for).
+    A request to a wave's door needs both; one round trip instead of two. The wave is not
+    looked for when the token is not valid.
     """
     if not secret.startswith(SECRET_PREFIX) or len(secret) > 200:
-        return None, None
+        return Access(None)
     stmt = TOKEN if survey_code is None else TOKEN_AND_WAVE
     found = session.execute(stmt, {"token_hash": hash_secret(secret), "code": survey_code}).first()
     if found is None:
-        return None, None
-    token_id, role, label, comuni, survey_id, *survey = found
+        return Access(None)
+    token_id, role, label, comuni, survey_id, *wave = found
     principal = Principal(token_id, role, label, frozenset(comuni), survey_id)
-    return principal, survey[0] if survey else None
+    if not wave or wave[0] is None:
+        return Access(principal)
+    survey, in_vintage = wave
+    return Access(principal, survey, frozenset(in_vintage or ()))
 
 
 def list_tokens(
