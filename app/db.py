@@ -25,7 +25,7 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
 
 
-POOL_SIZE, MAX_OVERFLOW = 30, 10
+POOL_SIZE, MAX_OVERFLOW = 25, 5
 
 # Tables that PostGIS owns, not us.
 POSTGIS_TABLES = {"spatial_ref_sys", "topology", "layer"}
