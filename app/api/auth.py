@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from app.api.deps import SessionDep
-from app.census.tokens import Principal, authenticate
+from app.census.tokens import Access, Principal, authenticate_for
 from app.errors import Forbidden, NotAuthenticated, TooManyAttempts
 from app.settings import auth_settings
 
@@ -87,8 +87,14 @@ def principal_of(request: Request, session: Session) -> Principal | None:
     secret = credential(request)
     if secret is None:
         return None
-    principal = authenticate(session, secret) if secret else None
+    # A wave's door also needs the wave: it comes in the same query (see `survey_of`).
+    survey_code = request.path_params.get("survey_code")
+    access = authenticate_for(session, secret, survey_code) if secret else Access(None)
+    principal = access.principal
     if principal is not None:
+        if access.survey is not None:
+            request.state.survey = access.survey
+            request.state.comuni_in_vintage = access.comuni_in_vintage
         # Tokens are 256-bit secrets: one that verifies was not guessed, so it is never braked
         # (everyone behind one NAT would be locked out by one misconfigured client).
         request.state.role = principal.role  # for the request log: the role, never who

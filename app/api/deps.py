@@ -11,6 +11,7 @@ import anyio.to_thread
 from fastapi import Depends, Path, Query, Request
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from app.census.models import Survey
 from app.census.surveys import CODE_PATTERN, get_survey
@@ -76,12 +77,18 @@ SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 StreamSessionDep = Annotated[Session, Depends(get_session, scope="request")]
 
 
-def survey_of(
+async def survey_of(
+    request: Request,
     session: SessionDep,
     survey_code: Annotated[str, Path(description="Code of the survey wave, e.g. incas-2021.")],
 ) -> Survey:
     """Return the survey wave the path names, or answer 404."""
-    return get_survey(session, survey_code)
+    # The caller's token was checked in the same query that found the wave (app/api/auth.py):
+    # no second round trip, nor a trip to a worker thread.
+    known = getattr(request.state, "survey", None)
+    if known is not None and known.code == survey_code:
+        return known
+    return await run_in_threadpool(get_survey, session, survey_code)
 
 
 SurveyDep = Annotated[Survey, Depends(survey_of)]

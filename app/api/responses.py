@@ -97,11 +97,13 @@ def _answer(http: Response, stored: responses.StoredResponse) -> responses.Store
 
 
 def _written(stored: responses.StoredResponse, status: int, headers: dict[str, str]) -> Response:
-    """Answer a write already serialised, in the handler's own thread.
+    """Answer a write already committed and serialised, in the handler's own thread.
 
     FastAPI would otherwise serialise the answer on another worker thread before the commit;
     with every thread held by retries waiting on this write's row lock, none would be free and
-    the commit that releases the lock would never come.
+    the commit that releases the lock would never come. The handler commits on its own thread
+    too, for the same reason (no other thread is needed to release the lock) and because it
+    saves a trip to another one; the session's dependency then finds nothing left to commit.
     """
     body = StoredResponseOut.model_validate(stored, from_attributes=True).model_dump_json()
     headers = {**headers, "ETag": stored.etag}
@@ -126,8 +128,10 @@ def create_response(
     survey: SurveyDep,
     body: DocumentBody,
 ) -> Response:
+    # Which of the caller's comuni exist in the wave's vintage, learnt with its token.
+    known = getattr(request.state, "comuni_in_vintage", None)
     try:
-        stored, created = responses.submit(session, survey, caller, body)
+        stored, created = responses.submit(session, survey, caller, body, known_comuni=known)
     except responses.ResponseExists as exc:
         # Where the correction goes: the URL is the API's to say, not the domain's.
         exc.extra["pointer"] = request.app.url_path_for(
@@ -135,6 +139,7 @@ def create_response(
         )
         raise
     assert stored is not None  # submit answers the stored response unless told not to
+    session.commit()  # here, on this thread: see `_written`
     location = f"/api/v1/surveys/{survey.code}/responses/{stored.comune_code}"
     return _written(stored, 201 if created else 200, {"Location": location})
 
@@ -190,6 +195,7 @@ def replace_response(
     ] = None,
 ) -> Response:
     stored = responses.replace(session, survey, caller, comune_code, body, if_match)
+    session.commit()  # here, on this thread: see `_written`
     return _written(stored, 200, {})
 
 

@@ -15,7 +15,8 @@ from typing import cast
 
 from geoalchemy2.shape import from_shape
 from shapely import point_on_surface
-from sqlalchemy import Table, delete, func, insert, select, text
+from sqlalchemy import Table, bindparam, delete, func, insert, select, text
+from sqlalchemy import cast as sql_cast
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -127,10 +128,51 @@ RESPONSES = cast(Table, Response.__table__)
 REVISIONS = cast(Table, Revision.__table__)
 FORMAL = cast(Table, FormalSettlementRow.__table__)
 INFORMAL = cast(Table, InformalSettlementRow.__table__)
-RESPONSE_INSERT = (
+RESPONSE_COLUMNS = (
+    "survey_id", "comune_code", "submission_id", "revision", "etag", "workers_present",
+    "workers_stable", "workers_seasonal", "seasonal_months", "women_share",
+    "private_housing_share", "quality_flags",
+)  # fmt: skip
+FIRST_REVISION_COLUMNS = (
+    "kind", "document", "content_hash", "token_id", "created_by", "created_by_role",
+    "outside_window",
+)  # fmt: skip
+_CREATED = (
     pg_insert(RESPONSES)
+    .values({c: bindparam(f"r_{c}", type_=RESPONSES.c[c].type) for c in RESPONSE_COLUMNS})
     .on_conflict_do_nothing()
-    .returning(RESPONSES.c.id, RESPONSES.c.created_at, RESPONSES.c.updated_at)
+    .returning(
+        RESPONSES.c.id,
+        RESPONSES.c.created_at,
+        RESPONSES.c.updated_at,
+        RESPONSES.c.revision,
+        RESPONSES.c.submission_id,
+        RESPONSES.c.quality_flags,
+    )
+    .cte("created")
+)
+_FIRST_REVISION = (
+    insert(REVISIONS)
+    .from_select(
+        ["response_id", "revision", "submission_id", "quality_flags", *FIRST_REVISION_COLUMNS],
+        select(
+            _CREATED.c.id,
+            _CREATED.c.revision,
+            _CREATED.c.submission_id,
+            _CREATED.c.quality_flags,
+            *[
+                # Cast: PostgreSQL would read a NULL token id in a select list as text.
+                sql_cast(bindparam(f"v_{c}", type_=REVISIONS.c[c].type), REVISIONS.c[c].type)
+                for c in FIRST_REVISION_COLUMNS
+            ],
+        ),
+    )
+    .cte("first_revision")
+)
+# A new response and its first revision in one statement, one round trip: nothing is
+# inserted (and no row comes back) if the comune or the submission is already there.
+CREATE = select(_CREATED.c.id, _CREATED.c.created_at, _CREATED.c.updated_at).add_cte(
+    _FIRST_REVISION
 )
 REVISION_INSERT = insert(REVISIONS)
 
@@ -276,26 +318,39 @@ def submit(
     principal: Principal,
     raw: bytes | dict,
     answer: bool = True,
+    known_comuni: frozenset[str] | None = None,
 ) -> tuple[StoredResponse | None, bool]:
     """Create a comune's response; return it (unless `answer` is off) and whether it is new.
 
     A retry of a stored submission is not new: it returns the stored response.
+    `known_comuni`: codes already known to exist in the wave's vintage (see validation).
     """
     data = raw if isinstance(raw, dict) else parse_json(raw)
     outside = _authorize_write(principal, survey, data.get("comune_code"))
-    valid = validate_document(session, survey.vintage, raw, parsed=data)
+    valid = validate_document(session, survey.vintage, raw, parsed=data, known_comuni=known_comuni)
     doc = valid.document
     etag = etag_of(1, valid.content_hash)
+    response_row = {
+        "survey_id": survey.id,
+        "comune_code": doc.comune_code,
+        "submission_id": doc.submission_id,
+        "revision": 1,
+        "etag": etag,
+        **_current_fields(doc, valid.quality_flags),
+    }
+    revision_row = {
+        "kind": "create",
+        "document": valid.data,
+        "content_hash": valid.content_hash,
+        "token_id": principal.token_id,
+        "created_by": principal.display,
+        "created_by_role": principal.role,
+        "outside_window": outside,
+    }
     created = session.execute(
-        RESPONSE_INSERT,
-        {
-            "survey_id": survey.id,
-            "comune_code": doc.comune_code,
-            "submission_id": doc.submission_id,
-            "revision": 1,
-            "etag": etag,
-            **_current_fields(doc, valid.quality_flags),
-        },
+        CREATE,
+        {f"r_{k}": v for k, v in response_row.items()}
+        | {f"v_{k}": v for k, v in revision_row.items()},
     ).first()
     if created is None:
         # Already there: this submission (a retry, perhaps concurrent), or another one.
@@ -306,7 +361,6 @@ def submit(
             return (_stored(session, survey, response, principal) if answer else None), False
         raise ResponseExists(survey.code, doc.comune_code)
     response_id, created_at, updated_at = created
-    _insert_revision(session, response_id, 1, "create", valid, principal, outside)
     _insert_settlements(session, response_id, survey.id, doc)
     if not answer:
         return None, True

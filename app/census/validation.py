@@ -85,13 +85,23 @@ GEOGRAPHY = text(
 
 
 def geography_problems(
-    session: Session, vintage: int, data: dict, doc: Document | None = None
+    session: Session,
+    vintage: int,
+    data: dict,
+    doc: Document | None = None,
+    known_comuni: frozenset[str] | None = None,
 ) -> list[Problem]:
-    """Check the comune exists in the wave's vintage and every location lies in or near it."""
+    """Check the comune exists in the wave's vintage and every location lies in or near it.
+
+    `known_comuni` are codes the caller already knows the vintage has: a document about one
+    of them, without locations, needs no query.
+    """
     code = data.get("comune_code")
     if not (isinstance(code, str) and len(code) == 6 and code.isdigit()):
         return []  # the document's own validation names the problem
     locations = _locations(data, doc)
+    if not locations and known_comuni is not None and code in known_comuni:
+        return []
     paths, geojsons = zip(*locations, strict=True) if locations else ((), ())
     rows = session.execute(
         GEOGRAPHY,
@@ -140,11 +150,13 @@ def validate_document(
     raw: bytes | dict,
     comune_code: str | None = None,
     parsed: dict | None = None,
+    known_comuni: frozenset[str] | None = None,
 ) -> ValidDocument:
     """Validate a document; report every problem it has at once, or return it ready to store.
 
     `comune_code`, when given, is the comune the document must be about (a correction's URL);
-    `parsed` is the body already parsed, when the caller has it.
+    `parsed` is the body already parsed, when the caller has it; `known_comuni` are codes
+    known to exist in the vintage (see `geography_problems`).
     """
     if parsed is not None:
         data = parsed
@@ -163,7 +175,7 @@ def validate_document(
     except ValidationError as exc:
         problems += problems_of(exc)
     problems += rule_problems(data)
-    problems += geography_problems(session, vintage, data, doc)
+    problems += geography_problems(session, vintage, data, doc, known_comuni)
     if problems or doc is None:
         raise ValidationFailed(problems)
     return ValidDocument(doc, data, content_hash(data), quality_flags(doc))

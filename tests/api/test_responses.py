@@ -10,8 +10,9 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select, text
 
-from app.census.models import Response, Revision, Survey
+from app.census.models import Response, Revision, Survey, Token
 from app.census.settlement_models import FormalSettlementRow, InformalSettlementRow
+from app.census.tokens import hash_secret, new_secret
 from tests.utils.auth import bearer, token
 from tests.utils.documents import absent, document, open_survey
 
@@ -542,6 +543,22 @@ def test_persons_max_below_min_says_the_min(client, respondent):
 
 def test_unknown_comune_is_named(client, survey, admin):
     r = client.post(URL, json=document("071999"), headers=admin)
+
+    assert r.status_code == 422
+    assert problems(r) == {"comune_code": "071999 is not a comune of vintage 2021"}
+
+
+def test_a_respondents_comune_missing_from_the_waves_vintage_is_named(client, survey, session):
+    # The token query says which of the token's comuni the vintage has; one it lacks is still
+    # checked, and named. (create_token refuses unknown codes: this token is written directly.)
+    secret = new_secret()
+    session.add(
+        Token(token_hash=hash_secret(secret), prefix=secret[:12], role="respondent", label="gone",
+              comuni=["071999"], expires_at=datetime.now(UTC) + timedelta(days=1))
+    )  # fmt: skip
+    session.flush()
+
+    r = client.post(URL, json=absent("071999"), headers=bearer(secret))
 
     assert r.status_code == 422
     assert problems(r) == {"comune_code": "071999 is not a comune of vintage 2021"}

@@ -31,8 +31,16 @@ def inprocess_client(
             yield session
             return
         request.state.test_session = True
-        with session.begin_nested():
+        nested = session.begin_nested()
+        try:
             yield session
+        except BaseException:
+            if nested.is_active:
+                nested.rollback()
+            raise
+        # A write handler commits itself (app/api/responses.py): then nothing is left here.
+        if nested.is_active:
+            nested.commit()
 
     app.dependency_overrides[get_session] = test_session
     try:
