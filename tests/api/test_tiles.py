@@ -8,7 +8,7 @@ import shapely
 from pyogrio import raw
 from sqlalchemy import func, select
 
-from app.geo.reference.models import Comune
+from app.geo.reference.boundary_models import Comune
 from tests.utils.layers import layer_client, open_wave
 
 SAN_SEVERO_TILE = "8/138/95"
