@@ -1,4 +1,7 @@
-"""The health check."""
+"""The health check, and what start-up leaves behind."""
+
+import subprocess
+import sys
 
 
 def test_health_reports_database_postgis_and_vintages(client):
@@ -18,3 +21,23 @@ def test_openapi_docs_are_served(client):
     assert client.get("/docs").status_code == 200
     schema = client.get("/openapi.json").json()
     assert "/api/v1/comuni/{code}" in schema["paths"]
+
+
+def test_start_up_freezes_what_it_built_out_of_the_collectors_way(database_url):
+    # A fresh interpreter: the test process itself may have frozen objects already.
+    script = (
+        "import gc, sys\n"
+        "from fastapi.testclient import TestClient\n"
+        "from app.main import create_app\n"
+        "app = create_app(sys.argv[1])\n"
+        "before = gc.get_freeze_count()\n"
+        "with TestClient(app) as c:\n"
+        "    assert c.get('/health').status_code == 200\n"
+        "    print(before, gc.get_freeze_count())\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", script, database_url], capture_output=True, text=True, check=True
+    ).stdout.split()
+    before, after = map(int, out[-2:])
+    assert before == 0
+    assert after > 100_000  # the modules and caches of start-up, not a handful of objects
